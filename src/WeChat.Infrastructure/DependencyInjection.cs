@@ -1,12 +1,15 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using WeChat.Application;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
 using WeChat.Infrastructure.Accounts;
 using WeChat.Infrastructure.Messaging;
+using WeChat.Infrastructure.Persistence;
+using WeChat.Infrastructure.WeChatApi;
 
 namespace WeChat.Infrastructure;
 
@@ -18,9 +21,11 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CallbackAccounts>();
         services.AddValidatedOptions<MessagingOptions, MessagingOptionsValidator>(MessagingOptions.SectionName);
+        builder.AddPersistence();
+        builder.AddWeChatApi();
         return builder;
     }
 

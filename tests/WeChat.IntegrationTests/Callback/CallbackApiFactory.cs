@@ -15,6 +15,8 @@ public sealed class CallbackApiFactory : WebApplicationFactory<Program>
     public static readonly CallbackCredentials SafeOnly = new("wxsafe00000000001", "safetoken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR");
     public static readonly CallbackCredentials NoAesKey = new("wxnoaes0000000001", "noaestoken", null);
 
+    private readonly TempDatabase _database = new();
+
     public RecordingPublisher Publisher { get; } = new();
 
     public int ToleranceSeconds { get; init; } = 300;
@@ -23,11 +25,22 @@ public sealed class CallbackApiFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Messaging:Transport", "InMemory");
+        builder.UseSetting("Database:Provider", "Sqlite");
+        builder.UseSetting("ConnectionStrings:WeChat", $"Data Source={_database.Path}");
         builder.UseSetting("WeChat:TimestampToleranceSeconds", ToleranceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Account(builder, 0, Plain, requireEncryption: false);
         Account(builder, 1, SafeOnly, requireEncryption: true);
         Account(builder, 2, NoAesKey, requireEncryption: false);
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IInboundMessagePublisher>(Publisher)));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _database.Dispose();
+        }
     }
 
     private static void Account(IWebHostBuilder builder, int index, CallbackCredentials account, bool requireEncryption)

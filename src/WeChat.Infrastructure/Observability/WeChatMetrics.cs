@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.Domain.Credentials;
+
+namespace WeChat.Infrastructure.Observability;
+
+/// <summary>
+/// The platform's own instruments (meter <c>WeChat.Platform</c>), exported through OpenTelemetry.
+/// Tag values are bounded sets (reasons, outcomes, operations, app ids), never user data.
+/// </summary>
+public sealed class WeChatMetrics : IDisposable
+{
+    public const string MeterName = "WeChat.Platform";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _callbacksAccepted;
+    private readonly Counter<long> _callbacksRejected;
+    private readonly Histogram<double> _ackDuration;
+    private readonly Histogram<double> _queueLag;
+    private readonly Histogram<double> _handlerDuration;
+    private readonly Counter<long> _outbox;
+    private readonly Counter<long> _tokenRefreshes;
+    private readonly Counter<long> _apiCalls;
+    private readonly Counter<long> _apiErrors;
+
+    public WeChatMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _callbacksAccepted = _meter.CreateCounter<long>("wechat.callbacks.accepted", description: "Callbacks acknowledged with success, by how they were made durable");
+        _callbacksRejected = _meter.CreateCounter<long>("wechat.callbacks.rejected", description: "Callbacks refused, by reason");
+        _ackDuration = _meter.CreateHistogram<double>("wechat.callback.ack.duration", unit: "ms", description: "Time from request start to the answer WeChat receives");
+        _queueLag = _meter.CreateHistogram<double>("wechat.inbound.queue.lag", unit: "ms", description: "Time from acceptance at the API to consumption by a worker");
+        _handlerDuration = _meter.CreateHistogram<double>("wechat.handler.duration", unit: "ms", description: "Mediator handler time including its transaction");
+        _outbox = _meter.CreateCounter<long>("wechat.outbox.completed", description: "Outbox rows (replies, template messages, hand-offs) by kind and outcome");
+        _tokenRefreshes = _meter.CreateCounter<long>("wechat.token.refreshes", description: "Credentials fetched from WeChat by this process");
+        _apiCalls = _meter.CreateCounter<long>("wechat.api.calls", description: "WeChat API calls by operation and outcome");
+        _apiErrors = _meter.CreateCounter<long>("wechat.api.errors", description: "WeChat API calls that returned a non-zero errcode, by errcode");
+    }
+
+    public void CallbackAccepted(string appId, string outcome) =>
+        _callbacksAccepted.Add(1, new("app_id", appId), new("outcome", outcome));
+
+    public void CallbackRejected(string reason) => _callbacksRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void CallbackAnswered(double milliseconds, int statusCode) =>
+        _ackDuration.Record(milliseconds, new KeyValuePair<string, object?>("status_code", statusCode));
+
+    public void InboundConsumed(string appId, double lagMilliseconds) =>
+        _queueLag.Record(lagMilliseconds, new KeyValuePair<string, object?>("app_id", appId));
+
+    public void HandlerCompleted(string command, double milliseconds, string outcome) =>
+        _handlerDuration.Record(milliseconds, new("command", command), new("outcome", outcome));
+
+    public void OutboxCompleted(string kind, string outcome) => _outbox.Add(1, new("kind", kind), new("outcome", outcome));
+
+    public void TokenRefreshed(string appId, CredentialKind kind) => _tokenRefreshes.Add(1, new("app_id", appId), new("kind", kind.ToString()));
+
+    public void ApiCallCompleted(string appId, string operation, WeChatFailure failure, int errorCode)
+    {
+        _apiCalls.Add(1, new("app_id", appId), new("operation", operation), new("outcome", failure.ToString()));
+        if (errorCode != 0)
+        {
+            _apiErrors.Add(1, new("operation", operation), new("errcode", errorCode));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,93 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using WeChat.Application.Abstractions;
+using WeChat.Application.Configuration;
+
+namespace WeChat.Infrastructure.Persistence;
+
+public static class PersistenceRegistration
+{
+    /// <summary>
+    /// Registers the provider-specific context as <see cref="WeChatDbContext"/> and
+    /// <see cref="IApplicationDbContext"/> (scoped) plus a factory for singletons, and the migrator.
+    /// </summary>
+    public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+
+        var options = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var connectionString = builder.Configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            connectionString = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
+            Register<SqliteWeChatDbContext>(services, db => db.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
+        }
+        else
+        {
+            Register<SqlServerWeChatDbContext>(services, db => db.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
+        }
+
+        services.AddSingleton<IDatabaseErrors, DatabaseErrors>();
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddHostedService(provider => provider.GetRequiredService<DatabaseMigrator>());
+        return builder;
+    }
+
+    private static void Register<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
+        where TContext : WeChatDbContext
+    {
+        services.AddDbContext<TContext>(configure, optionsLifetime: ServiceLifetime.Singleton);
+        services.AddDbContextFactory<TContext>(configure);
+        services.AddScoped<WeChatDbContext>(provider => provider.GetRequiredService<TContext>());
+        services.AddScoped<IApplicationDbContext>(provider => provider.GetRequiredService<TContext>());
+        services.AddSingleton<IDbContextFactory<WeChatDbContext>, DbContextFactoryAdapter<TContext>>();
+    }
+
+    /// <summary>Defaults to App_Data/wechat.db under the content root and creates the file's folder.</summary>
+    private static string PrepareSqlite(string? connectionString, string contentRoot)
+    {
+        var sqlite = new SqliteConnectionStringBuilder(connectionString ?? $"Data Source={Path.Combine(contentRoot, "App_Data", "wechat.db")}");
+        if (!string.IsNullOrEmpty(sqlite.DataSource) && sqlite.DataSource != ":memory:" && sqlite.Mode != SqliteOpenMode.Memory)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        return sqlite.ToString();
+    }
+
+    private sealed class DbContextFactoryAdapter<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<WeChatDbContext>
+        where TContext : WeChatDbContext
+    {
+        public WeChatDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}
+
+/// <summary>Checks the provider and that SQL Server has a connection string, naming the keys.</summary>
+internal sealed class DatabaseOptionsValidator(IConfiguration configuration) : IValidateOptions<DatabaseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        if (!Enum.IsDefined(options.Provider))
+        {
+            return ValidateOptionsResult.Fail("Database:Provider: must be SqlServer or Sqlite");
+        }
+
+        return options.Provider == DatabaseProvider.SqlServer
+            && string.IsNullOrWhiteSpace(configuration.GetConnectionString(DatabaseOptions.ConnectionStringName))
+            ? ValidateOptionsResult.Fail(
+                "ConnectionStrings:WeChat: is required when Database:Provider is SqlServer " +
+                "(e.g. Server=sqlserver;Database=WeChat;User Id=sa;Password=...;TrustServerCertificate=True), or set Database:Provider to Sqlite")
+            : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.Timeout;
+using WeChat.Application.Configuration;
+
+namespace WeChat.Infrastructure.WeChatApi;
+
+/// <summary>
+/// The pipeline around every WeChat API request, one instance per account (so each account has its
+/// own rate limiter and circuit breaker). Outer to inner: rate limiter → retry → circuit breaker →
+/// attempt timeout. Retries cover transport errors, HTTP 5xx and errcode -1 with jittered backoff —
+/// but a non-idempotent call is only retried when the request certainly never left.
+/// </summary>
+public static class WeChatResilience
+{
+    public const int MaxRetryAttempts = 3;
+
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, WeChatOptions options, string appId)
+    {
+        var rate = options.Accounts.FirstOrDefault(a => a.AppId == appId)?.ApiRequestsPerSecond ?? 100;
+        pipeline.AddRateLimiter(new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate,
+            TokensPerPeriod = Math.Max(1, rate / 10),
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 100_000,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        }));
+
+        pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = MaxRetryAttempts,
+            Delay = TimeSpan.FromMilliseconds(200),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = args => ShouldRetryAsync(args.Outcome, WeChatRequest.IsIdempotent(args.Context.GetRequestMessage())),
+        });
+
+        pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 20,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = TimeSpan.FromSeconds(10),
+            ShouldHandle = args => ShouldRetryAsync(args.Outcome, idempotent: true),
+        });
+
+        pipeline.AddTimeout(TimeSpan.FromSeconds(options.ApiAttemptTimeoutSeconds));
+    }
+
+    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, bool idempotent) => outcome switch
+    {
+        { Exception: HttpRequestException ex } => idempotent || NeverLeft(ex),
+        { Exception: TimeoutRejectedException } => idempotent,
+        { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests || await IsSystemBusyAsync(response),
+        _ => false,
+    };
+
+    private static bool NeverLeft(HttpRequestException exception) =>
+        exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
+
+    /// <summary>errcode -1 ("system busy") arrives with HTTP 200; the body is buffered so the caller can still read it.</summary>
+    private static async ValueTask<bool> IsSystemBusyAsync(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > 4096)
+        {
+            return false;
+        }
+
+        await response.Content.LoadIntoBufferAsync();
+        var body = await response.Content.ReadAsByteArrayAsync();
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.CurrentDepth == 1)
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("errcode"u8))
+                {
+                    return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.GetInt32() == WeChatErrorCodes.SystemBusy;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return false;
+    }
+}

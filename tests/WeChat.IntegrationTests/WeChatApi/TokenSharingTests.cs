@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Time.Testing;
+using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.IntegrationTests.Infrastructure;
+using WeChat.Simulator;
+
+namespace WeChat.IntegrationTests.WeChatApi;
+
+/// <summary>
+/// Two independent client instances (two DI containers, one database file) call the simulator under
+/// concurrent load: one stable_token fetch per expiry period, no 40001 caused by our own refreshes,
+/// and recovery when the platform revokes the token.
+/// </summary>
+public sealed class TokenSharingTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly SimulatedAccountOptions _account = TestAccounts.Create("tok");
+    private readonly TempDatabase _database = new();
+    private RunningSimulator _simulator = null!;
+    private WeChatClientHost _first = null!;
+    private WeChatClientHost _second = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Accounts = [_account] }, _time);
+        _first = await WeChatClientHost.StartAsync(_simulator.BaseAddress, _database.Path, [_account], _time);
+        _second = await WeChatClientHost.StartAsync(_simulator.BaseAddress, _database.Path, [_account], _time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        await _simulator.DisposeAsync();
+        _database.Dispose();
+    }
+
+    [Fact]
+    public async Task Two_processes_under_load_share_one_token_per_expiry_period()
+    {
+        await LoadAsync();
+        Assert.Equal(1, _simulator.Platform.Tokens.StableIssued(_account.AppId));
+
+        // Inside the refresh margin (120 s left): one process refreshes ahead of expiry, the other reuses it.
+        _time.Advance(TimeSpan.FromSeconds(7200 - 100));
+        await LoadAsync();
+        Assert.Equal(2, _simulator.Platform.Tokens.StableIssued(_account.AppId));
+
+        // A whole period later, exactly one more.
+        _time.Advance(TimeSpan.FromSeconds(7200));
+        await LoadAsync();
+        Assert.Equal(3, _simulator.Platform.Tokens.StableIssued(_account.AppId));
+
+        Assert.Equal(0, _simulator.Platform.Calls.Count(call => call.ErrorCode is 40001 or 40014 or 42001));
+    }
+
+    [Fact]
+    public async Task Revoked_token_is_replaced_once_and_every_call_still_succeeds()
+    {
+        await LoadAsync();
+        _simulator.Platform.Tokens.Revoke(_account.AppId);
+
+        await LoadAsync();
+
+        Assert.Equal(2, _simulator.Platform.Tokens.StableIssued(_account.AppId));
+        Assert.InRange(_simulator.Platform.Calls.Count(call => call.ErrorCode == 40001), 1, 2 * Workers);
+    }
+
+    private const int Workers = 6;
+
+    /// <summary>Both hosts, several concurrent callers each; every call must succeed.</summary>
+    private async Task LoadAsync()
+    {
+        var calls = new[] { _first, _second }
+            .SelectMany(host => Enumerable.Range(0, Workers).Select(_ => CallRepeatedlyAsync(host.Get<IWeChatManagementApi>())))
+            .ToList();
+        await Task.WhenAll(calls);
+    }
+
+    private async Task CallRepeatedlyAsync(IWeChatManagementApi api)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var result = await api.GetCallbackIpsAsync(_account.AppId, CancellationToken.None);
+            Assert.True(result.Succeeded, result.ToString());
+        }
+    }
+}

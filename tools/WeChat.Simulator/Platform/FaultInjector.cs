@@ -1,0 +1,103 @@
+namespace WeChat.Simulator.Platform;
+
+/// <summary>
+/// A fault applied to matching API calls. <see cref="ErrorBurst"/> and <see cref="ServerErrors"/> are
+/// bursts: the next N matching calls fail without any effect. <see cref="LatencyMilliseconds"/> delays
+/// before processing; <see cref="DelayAfterProcessingMilliseconds"/> holds the answer after the call
+/// took effect, which is how a client ends up with an ambiguous timeout.
+/// </summary>
+public sealed record FaultRule
+{
+    /// <summary>Applies to paths containing this text (e.g. "message/custom/send"); null = every API path.</summary>
+    public string? PathContains { get; init; }
+
+    /// <summary>Applies to this account only; null = every account.</summary>
+    public string? AppId { get; init; }
+
+    public int LatencyMilliseconds { get; init; }
+
+    public int DelayAfterProcessingMilliseconds { get; init; }
+
+    /// <summary>Answer <see cref="ErrorCode"/> to this many matching calls.</summary>
+    public int ErrorBurst { get; init; }
+
+    /// <summary>The errcode of the burst: -1 (system busy) unless another is given (45009, 40164, …).</summary>
+    public int ErrorCode { get; init; } = -1;
+
+    /// <summary>Answer HTTP 503 to this many matching calls.</summary>
+    public int ServerErrors { get; init; }
+}
+
+/// <summary>What to do to one call.</summary>
+/// <param name="ErrorCode">Non-zero: answer this errcode instead of processing the call.</param>
+public readonly record struct FaultDecision(int LatencyMilliseconds, int DelayAfterProcessingMilliseconds, int ErrorCode, bool ServerError);
+
+public sealed class FaultInjector
+{
+    private readonly Lock _gate = new();
+    private readonly List<(long Id, FaultRule Rule, int BurstLeft, int ServerErrorsLeft)> _rules = [];
+    private long _nextId;
+
+    public long Add(FaultRule rule)
+    {
+        lock (_gate)
+        {
+            _rules.Add((++_nextId, rule, rule.ErrorBurst, rule.ServerErrors));
+            return _nextId;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _rules.Clear();
+        }
+    }
+
+    public IReadOnlyList<FaultRule> Rules
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rules.Select(r => r.Rule with { ErrorBurst = r.BurstLeft, ServerErrors = r.ServerErrorsLeft }).ToList();
+            }
+        }
+    }
+
+    public FaultDecision Decide(string path, string? appId)
+    {
+        lock (_gate)
+        {
+            int latency = 0, delayAfter = 0, errorCode = 0;
+            var serverError = false;
+            for (var i = 0; i < _rules.Count; i++)
+            {
+                var (id, rule, burstLeft, serverErrorsLeft) = _rules[i];
+                if ((rule.PathContains is not null && !path.Contains(rule.PathContains, StringComparison.OrdinalIgnoreCase))
+                    || (rule.AppId is not null && appId is not null && rule.AppId != appId))
+                {
+                    continue;
+                }
+
+                latency += rule.LatencyMilliseconds;
+                delayAfter += rule.DelayAfterProcessingMilliseconds;
+                if (errorCode == 0 && !serverError && serverErrorsLeft > 0)
+                {
+                    serverError = true;
+                    serverErrorsLeft--;
+                }
+                else if (errorCode == 0 && !serverError && burstLeft > 0)
+                {
+                    errorCode = rule.ErrorCode;
+                    burstLeft--;
+                }
+
+                _rules[i] = (id, rule, burstLeft, serverErrorsLeft);
+            }
+
+            return new FaultDecision(latency, delayAfter, errorCode, serverError);
+        }
+    }
+}
