@@ -1,11 +1,33 @@
 using WeChat.Api.Callback;
+using WeChat.Application.Common.Behaviours;
+using WeChat.Application.Configuration;
+using WeChat.Infrastructure;
 
 namespace WeChat.Api;
 
 public static class DependencyInjection
 {
+    /// <summary>
+    /// The HTTP side. With the in-memory transport (embedded mode) the API also hosts the worker's
+    /// consumers and outbox sweeper, so one process runs the whole pipeline.
+    /// </summary>
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
+        var transport = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>()?.Transport ?? MessagingTransport.RabbitMq;
+        builder.AddMessaging(transport == MessagingTransport.InMemory ? MessagingRoles.Publish | MessagingRoles.Consume : MessagingRoles.Publish);
+
+        builder.Services.AddMediator(options =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors =
+            [
+                typeof(LoggingBehaviour<,>),
+                typeof(ValidationBehaviour<,>),
+                typeof(OutboxDispatchBehaviour<,>),
+                typeof(TransactionBehaviour<,>),
+                typeof(InboxBehaviour<,>),
+            ];
+        });
         builder.Services.AddSingleton<CallbackProcessor>();
         return builder;
     }

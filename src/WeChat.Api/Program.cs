@@ -7,7 +7,6 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplication();
 builder.AddInfrastructure();
-builder.AddMessaging();
 builder.AddApi();
 
 var app = builder.Build();

@@ -2,7 +2,12 @@ using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using WeChat.Application.Common.Observability;
 using WeChat.Application.Configuration;
+using WeChat.Application.Followers;
+using WeChat.Application.Inbound;
+using WeChat.Application.Outbox;
+using WeChat.Application.Replies;
 
 namespace WeChat.Application;
 
@@ -10,8 +15,18 @@ public static class DependencyInjection
 {
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatorsFromAssemblyContaining<WeChatOptionsValidator>(includeInternalTypes: true);
-        builder.Services.AddValidatedOptions<WeChatOptions, WeChatOptionsValidator>(WeChatOptions.SectionName);
+        var services = builder.Services;
+        services.AddValidatorsFromAssemblyContaining<WeChatOptionsValidator>(includeInternalTypes: true);
+        services.AddValidatedOptions<WeChatOptions, WeChatOptionsValidator>(WeChatOptions.SectionName);
+        services.AddValidatedOptions<ConversationOptions, ConversationOptionsValidator>(ConversationOptions.SectionName);
+        services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(OutboxOptions.SectionName);
+
+        services.AddSingleton<WeChatMetrics>();
+        services.AddScoped<OutboxRecorder>();
+        services.AddScoped<OutboxWriter>();
+        services.AddScoped<FollowerDirectory>();
+        services.AddScoped<ConversationTurn>();
+        services.AddScoped<ReplyRules>();
         return builder;
     }
 

@@ -6,38 +6,71 @@ using Microsoft.Extensions.Hosting;
 using WeChat.Application;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
+using WeChat.Application.Outbox;
 using WeChat.Infrastructure.Accounts;
 using WeChat.Infrastructure.Messaging;
+using WeChat.Infrastructure.Outbox;
 using WeChat.Infrastructure.Persistence;
 using WeChat.Infrastructure.WeChatApi;
 
 namespace WeChat.Infrastructure;
+
+/// <summary>What a host does with the bus.</summary>
+[Flags]
+public enum MessagingRoles
+{
+    /// <summary>Accepts callbacks and publishes them (the API).</summary>
+    Publish = 1,
+
+    /// <summary>Consumes the inbound queue and sweeps the outbox (the worker).</summary>
+    Consume = 2,
+}
 
 public static class DependencyInjection
 {
     public const string RabbitMqConnectionName = "RabbitMq";
     public const string DefaultRabbitMqConnection = "amqp://guest:guest@localhost:5672/";
 
+    /// <summary>Options, accounts, database, WeChat API client and the outbox sender: what every host needs.</summary>
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
         services.AddSingleton<CallbackAccounts>();
         services.AddValidatedOptions<MessagingOptions, MessagingOptionsValidator>(MessagingOptions.SectionName);
         builder.AddPersistence();
+        services.AddHostedService<AccountSeeder>();
         builder.AddWeChatApi();
+
+        services.AddSingleton<IOutboxExecutor, CustomerServiceMessageExecutor>();
+        services.AddSingleton<IOutboxExecutor, TemplateMessageExecutor>();
+        services.AddSingleton<IOutboxExecutor, HandOffExecutor>();
+        services.AddSingleton<IOutboxExecutor, FollowerProfileExecutor>();
+        services.AddSingleton<OutboxSender>();
+        services.AddSingleton<IOutboxDispatcher>(provider => provider.GetRequiredService<OutboxSender>());
         return builder;
     }
 
-    /// <summary>The bus, on RabbitMQ or in memory as <c>Messaging:Transport</c> says, and the callback publisher.</summary>
-    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The bus on RabbitMQ (publisher confirms, durable queue) or in memory, as <c>Messaging:Transport</c>
+    /// says. Publishing hosts get the confirmed publisher with its database fallback and relay;
+    /// consuming hosts get the inbound consumer and the outbox sweeper.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, MessagingRoles roles)
     {
         var messaging = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
         var rabbitMq = builder.Configuration.GetConnectionString(RabbitMqConnectionName) ?? DefaultRabbitMqConnection;
+        var services = builder.Services;
 
-        builder.Services.AddMassTransit(bus =>
+        services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            if (roles.HasFlag(MessagingRoles.Consume))
+            {
+                bus.AddConsumer<InboundMessageReceivedConsumer, InboundMessageReceivedConsumerDefinition>();
+            }
+
             if (messaging.Transport == MessagingTransport.InMemory)
             {
                 bus.UsingInMemory((context, transport) => transport.ConfigureEndpoints(context));
@@ -46,12 +79,32 @@ public static class DependencyInjection
             {
                 bus.UsingRabbitMq((context, transport) =>
                 {
-                    transport.Host(new Uri(rabbitMq));
+                    transport.Host(new Uri(rabbitMq), host => host.PublisherConfirmation = true);
                     transport.ConfigureEndpoints(context);
                 });
             }
         });
-        builder.Services.AddSingleton<IInboundMessagePublisher, BusInboundMessagePublisher>();
+        services.Configure<MassTransitHostOptions>(host =>
+        {
+            // Start serving even while the broker is down (callbacks fall back to the database), and let
+            // in-flight messages finish on shutdown.
+            host.WaitUntilStarted = false;
+            host.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        if (roles.HasFlag(MessagingRoles.Publish))
+        {
+            services.AddSingleton<BrokerAvailability>();
+            services.AddSingleton<BusInboundMessagePublisher>();
+            services.AddSingleton<IInboundMessagePublisher>(provider => provider.GetRequiredService<BusInboundMessagePublisher>());
+            services.AddHostedService<PendingInboundRelay>();
+        }
+
+        if (roles.HasFlag(MessagingRoles.Consume))
+        {
+            services.AddHostedService<OutboxSweeper>();
+        }
+
         return builder;
     }
 }

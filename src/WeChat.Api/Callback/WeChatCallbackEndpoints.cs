@@ -42,7 +42,6 @@ public static partial class WeChatCallbackEndpoints
         CallbackProcessor processor,
         IInboundMessagePublisher publisher,
         IOptions<WeChatOptions> wechat,
-        IOptions<MessagingOptions> messaging,
         ILogger<CallbackProcessor> logger)
     {
         if (processor.PreCheck(appId, query, out var account) is { } rejection)
@@ -63,9 +62,8 @@ public static partial class WeChatCallbackEndpoints
         }
 
         var accepted = verdict.Accepted!;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
-        deadline.CancelAfter(messaging.Value.AckDeadlineMilliseconds);
-        var outcome = await publisher.PublishAsync(accepted, deadline.Token);
+        // The publisher keeps the answer inside Messaging:AckDeadlineMilliseconds, well before WeChat gives up.
+        var outcome = await publisher.PublishAsync(accepted, request.HttpContext.RequestAborted);
         if (outcome == PublishOutcome.Unavailable)
         {
             LogUnavailable(logger, appId, accepted.DedupKey);

@@ -1,18 +1,36 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using WeChat.Domain.Accounts;
+using WeChat.Domain.Conversations;
+using WeChat.Domain.Followers;
 using WeChat.Domain.Inbox;
 using WeChat.Domain.Outbox;
+using WeChat.Domain.Replies;
+using WeChat.Domain.Templates;
 
 namespace WeChat.Application.Abstractions;
 
 /// <summary>The database as use cases see it: one unit of work, no repository layer on top of EF.</summary>
 public interface IApplicationDbContext
 {
+    DbSet<AccountRecord> AccountRecords { get; }
+
     DbSet<InboxEntry> InboxEntries { get; }
 
     DbSet<OutboxMessage> OutboxMessages { get; }
 
+    DbSet<Follower> Followers { get; }
+
+    DbSet<ConversationSession> ConversationSessions { get; }
+
+    DbSet<ReplyRule> ReplyRules { get; }
+
+    DbSet<TemplateMessage> TemplateMessages { get; }
+
     DatabaseFacade Database { get; }
+
+    ChangeTracker ChangeTracker { get; }
 
     Task<int> SaveChangesAsync(CancellationToken cancellationToken);
 }

@@ -1,52 +1,122 @@
+using System.Text.Json;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
 using WeChat.Application.Contracts;
+using WeChat.Domain.Inbox;
+using WeChat.Infrastructure.Persistence;
 
 namespace WeChat.Infrastructure.Messaging;
 
 /// <summary>
-/// Sends accepted callbacks to the inbound queue and returns once the broker confirmed them
-/// (MassTransit waits for the RabbitMQ publisher confirm). Sending to the queue address, rather than
-/// publishing to an exchange, declares the durable queue and its binding on first use, so a
-/// message is never dropped because no worker has started yet.
+/// Makes an accepted callback durable before the API answers <c>success</c>, inside the ack deadline:
+/// <list type="number">
+/// <item>send it to the inbound queue and wait for the broker's publisher confirm, retrying briefly;</item>
+/// <item>if the broker does not confirm in time, store it in the database (PendingInboundMessages),
+/// from where <see cref="PendingInboundRelay"/> publishes it once the broker is back;</item>
+/// <item>if that fails too, report <see cref="PublishOutcome.Unavailable"/> (the API answers 503 and WeChat retries).</item>
+/// </list>
+/// Sending to the queue address (rather than publishing to an exchange) declares the durable queue
+/// and its binding on first use, so nothing is dropped because no worker has started yet.
 /// </summary>
 public sealed partial class BusInboundMessagePublisher(
     IBus bus,
+    IDbContextFactory<WeChatDbContext> databases,
+    BrokerAvailability broker,
     IOptions<MessagingOptions> options,
+    TimeProvider time,
     ILogger<BusInboundMessagePublisher> logger) : IInboundMessagePublisher
 {
+    /// <summary>Part of the deadline kept for the database fallback.</summary>
+    private static readonly TimeSpan FallbackReserve = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>While the broker is known to be down, one short try before falling back.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(150);
+
     private readonly Uri _queue = new($"queue:{options.Value.InboundQueueName}");
+    private readonly TimeSpan _deadline = TimeSpan.FromMilliseconds(options.Value.AckDeadlineMilliseconds);
     private readonly TimeSpan _attemptTimeout = TimeSpan.FromMilliseconds(options.Value.PublishAttemptTimeoutMilliseconds);
 
     public async ValueTask<PublishOutcome> PublishAsync(InboundMessageReceived message, CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_deadline);
+        using var brokerWindow = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        brokerWindow.CancelAfter(broker.IsDown ? ProbeTimeout : _deadline - FallbackReserve);
+
+        if (await TrySendAsync(message, brokerWindow.Token))
+        {
+            broker.Succeeded();
+            return PublishOutcome.Confirmed;
+        }
+
+        broker.Failed();
+        if (deadline.IsCancellationRequested)
+        {
+            return PublishOutcome.Unavailable;
+        }
+
+        try
+        {
+            await StoreAsync(message, deadline.Token);
+            LogStoredForRelay(logger, message.AppId, message.DedupKey);
+            return PublishOutcome.StoredForRelay;
+        }
+        catch (Exception ex) when (ex is DbUpdateException or OperationCanceledException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            LogFallbackFailed(logger, ex, message.AppId, message.DedupKey);
+            return PublishOutcome.Unavailable;
+        }
+    }
+
+    /// <summary>Sends with confirm, retrying until the window closes; true once the broker confirmed.</summary>
+    public async Task<bool> TrySendAsync(InboundMessageReceived message, CancellationToken window)
+    {
         var attempt = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        while (!window.IsCancellationRequested)
         {
             attempt++;
-            using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attemptCancellation.CancelAfter(_attemptTimeout);
+            using var attemptWindow = CancellationTokenSource.CreateLinkedTokenSource(window);
+            attemptWindow.CancelAfter(_attemptTimeout);
             try
             {
                 var endpoint = await bus.GetSendEndpoint(_queue);
-                await endpoint.Send(message, attemptCancellation.Token);
-                return PublishOutcome.Confirmed;
+                await endpoint.Send(message, attemptWindow.Token);
+                return true;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (!window.IsCancellationRequested)
             {
                 LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (Exception ex)
             {
                 LogAttemptFailed(logger, ex, message.AppId, message.DedupKey, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 250)), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 250)), window).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
-        return PublishOutcome.Unavailable;
+        return false;
+    }
+
+    private async Task StoreAsync(InboundMessageReceived message, CancellationToken cancellationToken)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        db.PendingInboundMessages.Add(new PendingInboundMessage
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            AppId = message.AppId,
+            DedupKey = message.DedupKey,
+            Payload = JsonSerializer.Serialize(message, ContractJson.Options),
+            CreatedAt = time.GetUtcNow(),
+        });
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} got no broker confirm in time")]
@@ -54,4 +124,29 @@ public sealed partial class BusInboundMessagePublisher(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} failed")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string appId, string dedupKey, int attempt);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Broker unavailable: callback {AppId} {DedupKey} stored in the database for relay")]
+    private static partial void LogStoredForRelay(ILogger logger, string appId, string dedupKey);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Callback {AppId} {DedupKey} could not be stored for relay either")]
+    private static partial void LogFallbackFailed(ILogger logger, Exception exception, string appId, string dedupKey);
+}
+
+/// <summary>Remembers that the broker just failed, so callbacks do not each wait a full timeout before falling back.</summary>
+public sealed class BrokerAvailability(TimeProvider time)
+{
+    private static readonly TimeSpan DownFor = TimeSpan.FromSeconds(5);
+    private long _downUntilTicks;
+
+    public bool IsDown => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _downUntilTicks);
+
+    public void Failed() => Interlocked.Exchange(ref _downUntilTicks, (time.GetUtcNow() + DownFor).UtcTicks);
+
+    public void Succeeded() => Interlocked.Exchange(ref _downUntilTicks, 0);
+}
+
+/// <summary>JSON of stored bus contracts (the relay's payloads).</summary>
+public static class ContractJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 }

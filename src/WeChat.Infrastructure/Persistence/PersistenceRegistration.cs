@@ -50,17 +50,17 @@ public static class PersistenceRegistration
         services.AddSingleton<IDbContextFactory<WeChatDbContext>, DbContextFactoryAdapter<TContext>>();
     }
 
-    /// <summary>Defaults to App_Data/wechat.db under the content root and creates the file's folder.</summary>
+    /// <summary>
+    /// Defaults to App_Data/wechat.db under the content root; a relative path is taken relative to the
+    /// content root (so the API and a worker started from anywhere find the same file); the folder is created.
+    /// </summary>
     private static string PrepareSqlite(string? connectionString, string contentRoot)
     {
-        var sqlite = new SqliteConnectionStringBuilder(connectionString ?? $"Data Source={Path.Combine(contentRoot, "App_Data", "wechat.db")}");
+        var sqlite = new SqliteConnectionStringBuilder(connectionString ?? "Data Source=App_Data/wechat.db");
         if (!string.IsNullOrEmpty(sqlite.DataSource) && sqlite.DataSource != ":memory:" && sqlite.Mode != SqliteOpenMode.Memory)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource));
-            if (!string.IsNullOrEmpty(folder))
-            {
-                Directory.CreateDirectory(folder);
-            }
+            sqlite.DataSource = Path.GetFullPath(sqlite.DataSource, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(sqlite.DataSource)!);
         }
 
         return sqlite.ToString();

@@ -1,6 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using WeChat.Application.Abstractions;
+using WeChat.Domain.Accounts;
+using WeChat.Domain.Conversations;
 using WeChat.Domain.Credentials;
+using WeChat.Domain.Followers;
+using WeChat.Domain.Replies;
+using WeChat.Domain.Templates;
 using WeChat.Domain.Inbox;
 using WeChat.Domain.Outbox;
 
@@ -19,6 +24,16 @@ public abstract class WeChatDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<PendingInboundMessage> PendingInboundMessages => Set<PendingInboundMessage>();
 
     public DbSet<CachedCredential> Credentials => Set<CachedCredential>();
+
+    public DbSet<AccountRecord> AccountRecords => Set<AccountRecord>();
+
+    public DbSet<Follower> Followers => Set<Follower>();
+
+    public DbSet<ConversationSession> ConversationSessions => Set<ConversationSession>();
+
+    public DbSet<ReplyRule> ReplyRules => Set<ReplyRule>();
+
+    public DbSet<TemplateMessage> TemplateMessages => Set<TemplateMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(WeChatDbContext).Assembly);

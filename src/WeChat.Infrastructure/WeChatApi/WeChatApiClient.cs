@@ -5,7 +5,7 @@ using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
 using WeChat.Application.Abstractions.WeChatApi;
-using WeChat.Infrastructure.Observability;
+using WeChat.Application.Common.Observability;
 using WeChat.Infrastructure.WeChatApi.Credentials;
 
 namespace WeChat.Infrastructure.WeChatApi;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions.WeChatApi;
 using WeChat.Application.Configuration;
-using WeChat.Infrastructure.Observability;
+using WeChat.Application.Common.Observability;
 using WeChat.Infrastructure.WeChatApi.Credentials;
 
 namespace WeChat.Infrastructure.WeChatApi;
@@ -16,8 +16,6 @@ public static class WeChatApiRegistration
     public static IHostApplicationBuilder AddWeChatApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddMetrics();
-        services.AddSingleton<WeChatMetrics>();
         services.AddHttpClient(HttpClientName, (provider, http) =>
             {
                 var baseUrl = provider.GetRequiredService<IOptions<WeChatOptions>>().Value.ApiBaseUrl;

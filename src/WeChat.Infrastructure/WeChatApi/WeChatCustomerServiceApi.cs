@@ -27,10 +27,10 @@ public sealed class WeChatCustomerServiceApi(WeChatApiClient client) : IWeChatCu
             cancellationToken);
 
     /// <summary>Idempotent on WeChat's side: creating an existing session succeeds.</summary>
-    public Task<WeChatResult<Unit>> CreateSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken) =>
+    public Task<WeChatResult<Empty>> CreateSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken) =>
         Session(appId, "create", kfAccount, openId, cancellationToken);
 
-    public Task<WeChatResult<Unit>> CloseSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken) =>
+    public Task<WeChatResult<Empty>> CloseSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken) =>
         Session(appId, "close", kfAccount, openId, cancellationToken);
 
     public Task<WeChatResult<KfSessionInfo>> GetSessionAsync(string appId, string openId, CancellationToken cancellationToken) =>
@@ -41,12 +41,12 @@ public sealed class WeChatCustomerServiceApi(WeChatApiClient client) : IWeChatCu
                 root.TryGetProperty("createtime", out var created) ? created.GetInt64() : null),
             cancellationToken);
 
-    private Task<WeChatResult<Unit>> Session(string appId, string action, string kfAccount, string openId, CancellationToken cancellationToken)
+    private Task<WeChatResult<Empty>> Session(string appId, string action, string kfAccount, string openId, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["kf_account"] = kfAccount, ["openid"] = openId };
         return client.CallAsync(appId, "kfsession/" + action, idempotent: true,
             token => WeChatMessagingApi.Post(WeChatApiClient.WithToken("customservice/kfsession/" + action, token), body),
-            _ => default(Unit), cancellationToken);
+            _ => default(Empty), cancellationToken);
     }
 
     internal static IEnumerable<JsonElement> Items(JsonElement root, string name) =>

@@ -7,20 +7,20 @@ namespace WeChat.Infrastructure.WeChatApi;
 
 public sealed class WeChatManagementApi(WeChatApiClient client) : IWeChatManagementApi
 {
-    public Task<WeChatResult<Unit>> CreateMenuAsync(string appId, JsonObject menu, CancellationToken cancellationToken) =>
+    public Task<WeChatResult<Empty>> CreateMenuAsync(string appId, JsonObject menu, CancellationToken cancellationToken) =>
         client.CallAsync(appId, "menu/create", idempotent: true,
             token => WeChatMessagingApi.Post(WeChatApiClient.WithToken("cgi-bin/menu/create", token), menu),
-            _ => default(Unit), cancellationToken);
+            _ => default(Empty), cancellationToken);
 
     public Task<WeChatResult<JsonObject>> GetMenuAsync(string appId, CancellationToken cancellationToken) =>
         client.CallAsync(appId, "menu/get", idempotent: true,
             token => new HttpRequestMessage(HttpMethod.Get, WeChatApiClient.WithToken("cgi-bin/menu/get", token)),
             root => JsonNode.Parse(root.GetRawText())!.AsObject(), cancellationToken);
 
-    public Task<WeChatResult<Unit>> DeleteMenuAsync(string appId, CancellationToken cancellationToken) =>
+    public Task<WeChatResult<Empty>> DeleteMenuAsync(string appId, CancellationToken cancellationToken) =>
         client.CallAsync(appId, "menu/delete", idempotent: true,
             token => new HttpRequestMessage(HttpMethod.Get, WeChatApiClient.WithToken("cgi-bin/menu/delete", token)),
-            _ => default(Unit), cancellationToken);
+            _ => default(Empty), cancellationToken);
 
     public Task<WeChatResult<WeChatUserInfo>> GetUserInfoAsync(string appId, string openId, CancellationToken cancellationToken) =>
         client.CallAsync(appId, "user/info", idempotent: true,

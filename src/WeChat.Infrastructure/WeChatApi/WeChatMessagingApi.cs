@@ -6,21 +6,21 @@ namespace WeChat.Infrastructure.WeChatApi;
 
 public sealed class WeChatMessagingApi(WeChatApiClient client) : IWeChatMessagingApi
 {
-    public Task<WeChatResult<Unit>> SendCustomerServiceMessageAsync(string appId, string toUser, ReplyContent content, string? kfAccount, CancellationToken cancellationToken)
+    public Task<WeChatResult<Empty>> SendCustomerServiceMessageAsync(string appId, string toUser, ReplyContent content, string? kfAccount, CancellationToken cancellationToken)
     {
         var body = CustomerServiceMessageJson.Build(toUser, content, kfAccount);
         // No idempotency key exists for this API: never repeat it after the request may have left.
         return client.CallAsync(appId, "message/custom/send", idempotent: false,
             token => Post(WeChatApiClient.WithToken("cgi-bin/message/custom/send", token), body),
-            _ => default(Unit), cancellationToken);
+            _ => default(Empty), cancellationToken);
     }
 
-    public Task<WeChatResult<Unit>> SetTypingAsync(string appId, string toUser, bool typing, CancellationToken cancellationToken)
+    public Task<WeChatResult<Empty>> SetTypingAsync(string appId, string toUser, bool typing, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["touser"] = toUser, ["command"] = typing ? "Typing" : "CancelTyping" };
         return client.CallAsync(appId, "message/custom/typing", idempotent: true,
             token => Post(WeChatApiClient.WithToken("cgi-bin/message/custom/typing", token), body),
-            _ => default(Unit), cancellationToken);
+            _ => default(Empty), cancellationToken);
     }
 
     public Task<WeChatResult<long>> SendTemplateMessageAsync(string appId, TemplateMessageRequest request, CancellationToken cancellationToken)

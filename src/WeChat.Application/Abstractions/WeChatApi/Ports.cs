@@ -10,9 +10,9 @@ public interface IWeChatMessagingApi
     /// <c>message/custom/send</c>. Never retried after an ambiguous timeout (the follower would get it twice);
     /// such an outcome is <see cref="WeChatFailure.Ambiguous"/>.
     /// </summary>
-    Task<WeChatResult<Unit>> SendCustomerServiceMessageAsync(string appId, string toUser, ReplyContent content, string? kfAccount, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> SendCustomerServiceMessageAsync(string appId, string toUser, ReplyContent content, string? kfAccount, CancellationToken cancellationToken);
 
-    Task<WeChatResult<Unit>> SetTypingAsync(string appId, string toUser, bool typing, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> SetTypingAsync(string appId, string toUser, bool typing, CancellationToken cancellationToken);
 
     /// <summary><c>message/template/send</c> with <c>client_msg_id</c>, so retries are safe. Returns WeChat's <c>msgid</c>.</summary>
     Task<WeChatResult<long>> SendTemplateMessageAsync(string appId, TemplateMessageRequest request, CancellationToken cancellationToken);
@@ -25,9 +25,9 @@ public interface IWeChatCustomerServiceApi
 
     Task<WeChatResult<IReadOnlyList<OnlineKfAccount>>> GetOnlineAgentsAsync(string appId, CancellationToken cancellationToken);
 
-    Task<WeChatResult<Unit>> CreateSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> CreateSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken);
 
-    Task<WeChatResult<Unit>> CloseSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> CloseSessionAsync(string appId, string kfAccount, string openId, CancellationToken cancellationToken);
 
     /// <summary>The agent serving <paramref name="openId"/>; <c>KfAccount</c> is empty when nobody is.</summary>
     Task<WeChatResult<KfSessionInfo>> GetSessionAsync(string appId, string openId, CancellationToken cancellationToken);
@@ -36,11 +36,11 @@ public interface IWeChatCustomerServiceApi
 /// <summary>Menus, users, QR codes, media and platform information.</summary>
 public interface IWeChatManagementApi
 {
-    Task<WeChatResult<Unit>> CreateMenuAsync(string appId, JsonObject menu, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> CreateMenuAsync(string appId, JsonObject menu, CancellationToken cancellationToken);
 
     Task<WeChatResult<JsonObject>> GetMenuAsync(string appId, CancellationToken cancellationToken);
 
-    Task<WeChatResult<Unit>> DeleteMenuAsync(string appId, CancellationToken cancellationToken);
+    Task<WeChatResult<Empty>> DeleteMenuAsync(string appId, CancellationToken cancellationToken);
 
     Task<WeChatResult<WeChatUserInfo>> GetUserInfoAsync(string appId, string openId, CancellationToken cancellationToken);
 

@@ -76,4 +76,4 @@ public static class WeChatResult
 }
 
 /// <summary>Result of calls that return nothing but success.</summary>
-public readonly record struct Unit;
+public readonly record struct Empty;

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using WeChat.Application.Abstractions.WeChatApi;
 using WeChat.Domain.Credentials;
 
-namespace WeChat.Infrastructure.Observability;
+namespace WeChat.Application.Common.Observability;
 
 /// <summary>
 /// The platform's own instruments (meter <c>WeChat.Platform</c>), exported through OpenTelemetry.

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Mediator;
+using Microsoft.Extensions.Logging;
+using WeChat.Application.Common.Messaging;
+using WeChat.Application.Common.Observability;
+
+namespace WeChat.Application.Common.Behaviours;
+
+/// <summary>Outermost: times every command, logs failures with the inbound push they came from, records handler metrics.</summary>
+public sealed partial class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehaviour<TMessage, TResponse>> logger, WeChatMetrics metrics)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : notnull, IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        var name = typeof(TMessage).Name;
+        var envelope = (message as IInboundCommand)?.Envelope;
+        using var scope = envelope is null ? null : logger.BeginScope(new Dictionary<string, object> { ["AppId"] = envelope.AppId, ["DedupKey"] = envelope.DedupKey });
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await next(message, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            metrics.HandlerCompleted(name, elapsed, response is InboundResult result ? result.ToString() : "ok");
+            LogHandled(logger, name, elapsed, response);
+            return response;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            metrics.HandlerCompleted(name, elapsed, "failed");
+            LogFailed(logger, ex, name, elapsed);
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "{Command} handled in {ElapsedMs:0.0} ms: {Response}")]
+    private static partial void LogHandled(ILogger logger, string command, double elapsedMs, object? response);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "{Command} failed after {ElapsedMs:0.0} ms")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string command, double elapsedMs);
+}

@@ -1,0 +1,182 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.Application.Common.Observability;
+using WeChat.Application.Configuration;
+using WeChat.Application.Outbox;
+using WeChat.Domain.Outbox;
+using WeChat.Infrastructure.Persistence;
+
+namespace WeChat.Infrastructure.Outbox;
+
+/// <summary>
+/// Sends one outbox row at most once: it first claims the row with a conditional update
+/// (Pending and not leased → Sending with a lease; exactly one row must change), so the fast path,
+/// the sweeper and other workers never both act on it. Then it records the outcome: Sent; Pending
+/// again with backoff for transient failures; Failed with WeChat's errcode for final ones;
+/// Unconfirmed when a customer-service message may or may not have reached WeChat.
+/// </summary>
+public sealed partial class OutboxSender(
+    IDbContextFactory<WeChatDbContext> databases,
+    IEnumerable<IOutboxExecutor> executors,
+    IServiceScopeFactory scopes,
+    IOptions<OutboxOptions> options,
+    WeChatMetrics metrics,
+    TimeProvider time,
+    ILogger<OutboxSender> logger) : IOutboxDispatcher
+{
+    private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors = executors.ToDictionary(e => e.Kind);
+
+    /// <summary>The fast path after a commit: send each row now, in the order written.</summary>
+    public async Task DispatchAsync(IReadOnlyList<Guid> outboxIds, CancellationToken cancellationToken)
+    {
+        foreach (var id in outboxIds)
+        {
+            try
+            {
+                await SendAsync(id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The row stays claimed or pending; the sweeper takes over. The handler already committed.
+                LogDispatchFailed(logger, ex, id);
+            }
+        }
+    }
+
+    /// <summary>Claims and sends one row; false if someone else has it or it is not due.</summary>
+    public async Task<bool> SendAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(options.Value.LeaseSeconds);
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var claimed = await db.OutboxMessages
+            .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, OutboxStatus.Sending)
+                .SetProperty(m => m.LeaseUntil, leaseUntil)
+                .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+        if (claimed != 1)
+        {
+            return false;
+        }
+
+        var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken);
+        OutboxAttempt attempt;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogExecutorFailed(logger, ex, message.Kind, id);
+            attempt = new OutboxAttempt(WeChatFailure.Transient, 0, ex.GetType().Name + ": " + ex.Message);
+        }
+
+        await FinishAsync(db, message, attempt, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// Rows whose sender died mid-call (lease expired while Sending): customer-service messages become
+    /// Unconfirmed (unless configured to resend), everything else is idempotent and goes back to Pending.
+    /// </summary>
+    public async Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var resendAll = options.Value.ResendUnconfirmed;
+        var unconfirmed = resendAll ? 0 : await db.OutboxMessages
+            .Where(m => m.Status == OutboxStatus.Sending && m.LeaseUntil < now && m.Kind == OutboxKind.CustomerServiceMessage)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, OutboxStatus.Unconfirmed)
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(m => m.CompletedAt, now)
+                .SetProperty(m => m.LastError, "sender stopped mid-call; the message may or may not have been delivered"), cancellationToken);
+        var retried = await db.OutboxMessages
+            .Where(m => m.Status == OutboxStatus.Sending && m.LeaseUntil < now)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, OutboxStatus.Pending)
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(m => m.NextAttemptAt, now), cancellationToken);
+        if (unconfirmed + retried > 0)
+        {
+            LogRecovered(logger, unconfirmed, retried);
+            for (var i = 0; i < unconfirmed; i++)
+            {
+                metrics.OutboxCompleted(nameof(OutboxKind.CustomerServiceMessage), nameof(OutboxStatus.Unconfirmed));
+            }
+        }
+
+        return unconfirmed + retried;
+    }
+
+    /// <summary>Ids of pending rows that are due, oldest first.</summary>
+    public async Task<IReadOnlyList<Guid>> DueAsync(int limit, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        return await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .OrderBy(m => m.NextAttemptAt)
+            .Select(m => m.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+    }
+
+    private async Task FinishAsync(WeChatDbContext db, OutboxMessage message, OutboxAttempt attempt, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var attempts = message.Attempts;
+        var status = attempt.Failure switch
+        {
+            WeChatFailure.None => OutboxStatus.Sent,
+            WeChatFailure.Transient when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
+            WeChatFailure.Ambiguous when message.Kind == OutboxKind.CustomerServiceMessage && !options.Value.ResendUnconfirmed => OutboxStatus.Unconfirmed,
+            WeChatFailure.Ambiguous when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
+            _ => OutboxStatus.Failed,
+        };
+        var retryAt = now + Backoff(attempts);
+        var completedAt = status == OutboxStatus.Pending ? (DateTimeOffset?)null : now;
+        var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
+        int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
+
+        await db.OutboxMessages
+            .Where(m => m.Id == message.Id && m.Status == OutboxStatus.Sending)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, status)
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(m => m.NextAttemptAt, retryAt)
+                .SetProperty(m => m.CompletedAt, completedAt)
+                .SetProperty(m => m.LastErrorCode, errorCode)
+                .SetProperty(m => m.LastError, error), cancellationToken);
+
+        if (status != OutboxStatus.Pending)
+        {
+            metrics.OutboxCompleted(message.Kind.ToString(), status.ToString());
+        }
+
+        if (status != OutboxStatus.Sent)
+        {
+            LogNotSent(logger, message.Kind, message.Id, message.AppId, status, attempt.Failure, attempt.ErrorCode, attempts);
+        }
+    }
+
+    /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
+    private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Outbox {Kind} {OutboxId} for {AppId} is {Status} after attempt {Attempt}: {Failure}, errcode {ErrorCode}")]
+    private static partial void LogNotSent(ILogger logger, OutboxKind kind, Guid outboxId, string appId, OutboxStatus status, WeChatFailure failure, int errorCode, int attempt);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Outbox {Kind} {OutboxId} failed unexpectedly; will retry")]
+    private static partial void LogExecutorFailed(ILogger logger, Exception exception, OutboxKind kind, Guid outboxId);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Recovered outbox rows abandoned mid-send: {Unconfirmed} unconfirmed customer-service message(s), {Retried} other row(s) retried")]
+    private static partial void LogRecovered(ILogger logger, int unconfirmed, int retried);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Immediate send of outbox {OutboxId} failed; the sweeper will retry it")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception exception, Guid outboxId);
+}
