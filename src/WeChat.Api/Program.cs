@@ -2,6 +2,7 @@ using WeChat.Api;
 using WeChat.Api.Callback;
 using WeChat.Application;
 using WeChat.Infrastructure;
+using WeChat.Infrastructure.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,7 +10,11 @@ builder.AddApplication();
 builder.AddInfrastructure();
 builder.AddApi();
 
+builder.AddPlatformHealthChecks();
+
 var app = builder.Build();
+
+app.MapPlatformHealthChecks();
 
 app.MapWeChatCallback();
 

@@ -4,10 +4,10 @@ using WeChat.Domain.Accounts;
 using WeChat.Domain.Conversations;
 using WeChat.Domain.Credentials;
 using WeChat.Domain.Followers;
-using WeChat.Domain.Replies;
-using WeChat.Domain.Templates;
 using WeChat.Domain.Inbox;
 using WeChat.Domain.Outbox;
+using WeChat.Domain.Replies;
+using WeChat.Domain.Templates;
 
 namespace WeChat.Infrastructure.Persistence;
 

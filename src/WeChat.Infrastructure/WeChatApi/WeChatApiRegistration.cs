@@ -3,8 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions.WeChatApi;
-using WeChat.Application.Configuration;
 using WeChat.Application.Common.Observability;
+using WeChat.Application.Configuration;
 using WeChat.Infrastructure.WeChatApi.Credentials;
 
 namespace WeChat.Infrastructure.WeChatApi;

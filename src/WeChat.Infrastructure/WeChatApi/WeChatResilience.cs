@@ -12,7 +12,8 @@ namespace WeChat.Infrastructure.WeChatApi;
 /// The pipeline around every WeChat API request, one instance per account (so each account has its
 /// own rate limiter and circuit breaker). Outer to inner: rate limiter → retry → circuit breaker →
 /// attempt timeout. Retries cover transport errors, HTTP 5xx and errcode -1 with jittered backoff —
-/// but a non-idempotent call is only retried when the request certainly never left.
+/// but a non-idempotent call is only retried when the request certainly never left. The breaker
+/// opens when WeChat is unreachable, so a dead endpoint is not hammered by every worker.
 /// </summary>
 public static class WeChatResilience
 {
@@ -46,7 +47,15 @@ public static class WeChatResilience
             MinimumThroughput = 20,
             SamplingDuration = TimeSpan.FromSeconds(30),
             BreakDuration = TimeSpan.FromSeconds(10),
-            ShouldHandle = args => ShouldRetryAsync(args.Outcome, idempotent: true),
+            // Trips on WeChat being unreachable (transport errors, timeouts, 5xx), not on errcode -1:
+            // "system busy" is an answer, retried with backoff; counting it would pace a burst of -1
+            // to one probe per break and hold every reply of the account for minutes.
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                { Result: { } response } => (int)response.StatusCode >= 500,
+                _ => false,
+            }),
         });
 
         pipeline.AddTimeout(TimeSpan.FromSeconds(options.ApiAttemptTimeoutSeconds));

@@ -51,6 +51,11 @@ public static class ControlEndpoints
 
         sim.MapGet("/faults", (SimulatedPlatform platform) => platform.Faults.Rules);
         sim.MapPost("/faults", (FaultRule rule, SimulatedPlatform platform) => Results.Ok(new { id = platform.Faults.Add(rule) }));
+        sim.MapPost("/faults/release", (SimulatedPlatform platform) =>
+        {
+            platform.Faults.Release();
+            return Results.NoContent();
+        });
         sim.MapDelete("/faults", (SimulatedPlatform platform) =>
         {
             platform.Faults.Clear();

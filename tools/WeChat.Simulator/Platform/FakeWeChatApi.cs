@@ -105,6 +105,11 @@ public static class FakeWeChatApi
         }
 
         var fault = platform.Faults.Decide(path, appId);
+        if (fault.Gate is { } gate)
+        {
+            await platform.Faults.WaitAtGateAsync(gate);
+        }
+
         if (fault.LatencyMilliseconds > 0)
         {
             await Task.Delay(fault.LatencyMilliseconds);

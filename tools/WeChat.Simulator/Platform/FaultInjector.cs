@@ -26,17 +26,51 @@ public sealed record FaultRule
 
     /// <summary>Answer HTTP 503 to this many matching calls.</summary>
     public int ServerErrors { get; init; }
+
+    /// <summary>Hold matching calls (received, not yet processed) until <see cref="FaultInjector.Release"/>.</summary>
+    public bool HoldUntilReleased { get; init; }
 }
 
 /// <summary>What to do to one call.</summary>
 /// <param name="ErrorCode">Non-zero: answer this errcode instead of processing the call.</param>
-public readonly record struct FaultDecision(int LatencyMilliseconds, int DelayAfterProcessingMilliseconds, int ErrorCode, bool ServerError);
+/// <param name="Gate">Completes when held calls are released; null when the call is not held.</param>
+public readonly record struct FaultDecision(int LatencyMilliseconds, int DelayAfterProcessingMilliseconds, int ErrorCode, bool ServerError, Task? Gate);
 
 public sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private readonly List<(long Id, FaultRule Rule, int BurstLeft, int ServerErrorsLeft)> _rules = [];
     private long _nextId;
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _held;
+
+    /// <summary>Calls currently held by a <see cref="FaultRule.HoldUntilReleased"/> rule.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>Lets every held call proceed; later calls are held again only by a new rule.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _rules.RemoveAll(rule => rule.Rule.HoldUntilReleased);
+            _release.TrySetResult();
+            _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Waits at a held call's gate, counting it as held meanwhile.</summary>
+    public async Task WaitAtGateAsync(Task gate)
+    {
+        Interlocked.Increment(ref _held);
+        try
+        {
+            await gate;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _held);
+        }
+    }
 
     public long Add(FaultRule rule)
     {
@@ -49,6 +83,7 @@ public sealed class FaultInjector
 
     public void Clear()
     {
+        Release();
         lock (_gate)
         {
             _rules.Clear();
@@ -72,6 +107,7 @@ public sealed class FaultInjector
         {
             int latency = 0, delayAfter = 0, errorCode = 0;
             var serverError = false;
+            Task? gate = null;
             for (var i = 0; i < _rules.Count; i++)
             {
                 var (id, rule, burstLeft, serverErrorsLeft) = _rules[i];
@@ -82,6 +118,11 @@ public sealed class FaultInjector
                 }
 
                 latency += rule.LatencyMilliseconds;
+                if (rule.HoldUntilReleased)
+                {
+                    gate = _release.Task;
+                }
+
                 delayAfter += rule.DelayAfterProcessingMilliseconds;
                 if (errorCode == 0 && !serverError && serverErrorsLeft > 0)
                 {
@@ -97,7 +138,7 @@ public sealed class FaultInjector
                 _rules[i] = (id, rule, burstLeft, serverErrorsLeft);
             }
 
-            return new FaultDecision(latency, delayAfter, errorCode, serverError);
+            return new FaultDecision(latency, delayAfter, errorCode, serverError, gate);
         }
     }
 }

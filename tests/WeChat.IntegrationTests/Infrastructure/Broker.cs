@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace WeChat.IntegrationTests.Infrastructure;
+
+/// <summary>The local RabbitMQ the tests run against (started by scripts/test.sh); it can be stopped and started.</summary>
+public static class Broker
+{
+    public const string ConnectionString = "amqp://guest:guest@localhost:5672/";
+
+    public static bool IsListening()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect("127.0.0.1", 5672);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops the broker application (connections drop, the port closes) but keeps its node, so it comes back fast.</summary>
+    public static Task StopAsync() => RabbitMqCtlAsync("stop_app");
+
+    public static async Task StartAsync()
+    {
+        await RabbitMqCtlAsync("start_app");
+        await RabbitMqCtlAsync("await_startup");
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (!IsListening() && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task RabbitMqCtlAsync(string command)
+    {
+        using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", command) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {command} failed: {await process.StandardError.ReadToEndAsync()}");
+        }
+    }
+}

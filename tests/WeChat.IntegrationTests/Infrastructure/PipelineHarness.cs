@@ -1,0 +1,162 @@
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using WeChat.Simulator;
+using WeChat.Simulator.Callbacks;
+using WeChat.Simulator.Platform;
+
+namespace WeChat.IntegrationTests.Infrastructure;
+
+/// <summary>All pipeline tests share the one local broker; they run one at a time (one even stops it).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SharedBroker
+{
+    public const string Name = "RabbitMQ";
+}
+
+/// <summary>
+/// The production topology for one test: the simulator on a loopback port, the API (in-process,
+/// RabbitMQ transport), N real worker processes, one SQLite file and a queue of its own on the local
+/// RabbitMQ. Callbacks go from the simulator to the API exactly as WeChat sends them.
+/// </summary>
+public sealed class PipelineHarness : IAsyncDisposable
+{
+    private readonly TempDatabase _database = new();
+    private readonly List<WorkerProcess> _workers = [];
+    private PipelineApiFactory? _api;
+
+    private PipelineHarness(SimulatedAccountOptions account) => Account = account;
+
+    public SimulatedAccountOptions Account { get; }
+
+    public RunningSimulator Simulator { get; private set; } = null!;
+
+    public Dictionary<string, string?> Settings { get; private set; } = [];
+
+    public IReadOnlyList<WorkerProcess> Workers => _workers;
+
+    public WebApplicationFactory<Program> Api => _api!;
+
+    public static async Task<PipelineHarness> StartAsync(int workers = 1, CallbackMode mode = CallbackMode.Plaintext, IDictionary<string, string?>? settings = null, params SimulatedAccountOptions[] moreAccounts)
+    {
+        if (!Broker.IsListening())
+        {
+            throw new InvalidOperationException("RabbitMQ is not listening on localhost:5672; run the tests with scripts/test.sh, which starts it.");
+        }
+
+        var harness = new PipelineHarness(TestAccounts.Create("pipe", mode));
+        var accounts = new[] { harness.Account }.Concat(moreAccounts).ToList();
+        var forward = new LateBoundHandler();
+        harness.Simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Accounts = accounts, TemplateJobFinishDelayMilliseconds = 100 }, callbackHandler: forward);
+
+        harness.Settings = TestAccounts.Settings(accounts);
+        harness.Settings["WeChat:ApiBaseUrl"] = harness.Simulator.BaseAddress.ToString();
+        harness.Settings["Database:Provider"] = "Sqlite";
+        harness.Settings["ConnectionStrings:WeChat"] = harness._database.ConnectionString;
+        harness.Settings["ConnectionStrings:RabbitMq"] = Broker.ConnectionString;
+        harness.Settings["Messaging:Transport"] = "RabbitMq";
+        harness.Settings["Messaging:InboundQueueName"] = $"wechat-inbound-test-{Guid.NewGuid():N}";
+        harness.Settings["Outbox:LeaseSeconds"] = "5";
+        harness.Settings["Outbox:SweepIntervalMilliseconds"] = "200";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            harness.Settings[key] = value;
+        }
+
+        try
+        {
+            harness._api = new PipelineApiFactory(harness.Settings);
+            forward.InnerHandler = harness._api.Server.CreateHandler();
+            for (var i = 0; i < workers; i++)
+            {
+                await harness.StartWorkerAsync();
+            }
+
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<WorkerProcess> StartWorkerAsync()
+    {
+        var worker = await WorkerProcess.StartAsync(Settings);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    public long Now => Simulator.Platform.Time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>A text from a follower, delivered by the simulator like WeChat (the window opens).</summary>
+    public Task<IReadOnlyList<CallbackAttempt>> SendAsync(XElement push, int deliveries = 1, CallbackMode? mode = null) =>
+        Simulator.Sender.SendAsync(Account.AppId, push, deliveries, mode: mode);
+
+    public XElement Text(string follower, string content, long? msgId = null) => Push.Text(Account.OriginalId, follower, Now, content, msgId);
+
+    /// <summary>Customer-service messages the platform delivered to <paramref name="follower"/>.</summary>
+    public IReadOnlyList<RecordedCall> RepliesTo(string follower) =>
+        Simulator.Platform.Calls.Snapshot(call => call.Delivered && call.Path.EndsWith("custom/send", StringComparison.Ordinal)
+            && call.Json()?["touser"]?.GetValue<string>() == follower);
+
+    public static string ContentOf(RecordedCall call) => call.Json()!["text"]!["content"]!.GetValue<string>();
+
+    public IReadOnlyList<RecordedCall> AllReplies() =>
+        Simulator.Platform.Calls.Snapshot(call => call.Delivered && call.Path.EndsWith("custom/send", StringComparison.Ordinal));
+
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan within, string what, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + within;
+        while (!condition())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {within} waiting for: {what}. {diagnostics?.Invoke()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>What the simulator saw, per path and errcode: the first thing to read when a pipeline test fails.</summary>
+    public string CallSummary() => string.Join(", ", Simulator.Platform.Calls.Snapshot()
+        .GroupBy(call => $"{call.Path} {call.HttpStatus}/{call.ErrorCode}{(call.Delivered ? " delivered" : string.Empty)}")
+        .Select(group => $"{group.Key}: {group.Count()}"));
+
+    /// <summary>Gives stragglers (a duplicate that should not come) time to show up.</summary>
+    public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(2));
+
+    public string WorkerOutput() => string.Join("\n----\n", _workers.Select(w => w.Output));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.DisposeAsync();
+        }
+
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
+        await Simulator.DisposeAsync();
+        _database.Dispose();
+    }
+
+    private sealed class LateBoundHandler : DelegatingHandler;
+
+    private sealed class PipelineApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using Microsoft.Extensions.DependencyInjection;
+using WeChat.Application.Abstractions;
+using WeChat.Application.Contracts;
+using WeChat.Application.Outbox;
+using WeChat.Application.Replies;
+using WeChat.Domain.Outbox;
+using WeChat.Domain.Replies;
+using WeChat.Infrastructure.Protocol;
+using WeChat.IntegrationTests.Infrastructure;
+using WeChat.Simulator.Callbacks;
+using WeChat.Simulator.Platform;
+
+namespace WeChat.IntegrationTests.Pipeline;
+
+/// <summary>
+/// Guarantees 1–6 of the design brief against the real topology: the simulator sends callbacks to
+/// the API, RabbitMQ carries them to worker processes, replies arrive at the simulator.
+/// </summary>
+[Collection(SharedBroker.Name)]
+public sealed class PipelineTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_signed_text_message_gets_exactly_one_reply_with_the_right_content()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+
+        var attempts = await pipeline.SendAsync(pipeline.Text("oPlainFollower01", "帮助"));
+
+        Assert.Equal("success", Assert.Single(attempts).Body);
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oPlainFollower01").Count > 0, Patience, "the reply");
+        await PipelineHarness.SettleAsync();
+        Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oPlainFollower01"))));
+    }
+
+    [Fact]
+    public async Task A_safe_mode_message_gets_exactly_one_reply_and_unknown_text_the_default()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(mode: CallbackMode.Safe);
+
+        await pipeline.SendAsync(pipeline.Text("oSafeFollower01", "菜单"));
+        await pipeline.SendAsync(pipeline.Text("oSafeFollower02", "今天天气怎么样"));
+        await pipeline.SendAsync(Push.Subscribe(pipeline.Account.OriginalId, "oSafeFollower03", pipeline.Now));
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= 3, Patience, "three replies");
+        await PipelineHarness.SettleAsync();
+        Assert.Equal(DefaultReplyRules.Menu, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oSafeFollower01"))));
+        Assert.Equal(DefaultReplyRules.Unsupported, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oSafeFollower02"))));
+        Assert.Equal(DefaultReplyRules.Welcome, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oSafeFollower03"))));
+    }
+
+    [Fact]
+    public async Task WeChat_retries_and_a_broker_redelivery_of_the_same_message_give_one_reply()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        var push = pipeline.Text("oRetryFollower01", "帮助");
+
+        var attempts = await pipeline.SendAsync(push, deliveries: 3);
+        Assert.All(attempts, attempt => Assert.Equal("success", attempt.Body));
+
+        // The same push through the broker once more, as a redelivery would bring it.
+        var parsed = InboundMessageParser.Parse(push.ToString());
+        var publisher = pipeline.Api.Services.GetRequiredService<IInboundMessagePublisher>();
+        Assert.Equal(PublishOutcome.Confirmed, await publisher.PublishAsync(
+            new InboundMessageReceived(pipeline.Account.AppId, parsed.DeduplicationKey, parsed, push.ToString(), DateTimeOffset.UtcNow), CancellationToken.None));
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oRetryFollower01").Count > 0, Patience, "the reply");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(pipeline.RepliesTo("oRetryFollower01"));
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_message_loses_nothing_and_duplicates_nothing()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Messaging:ConcurrentMessageLimit"] = "4",
+            ["Messaging:PrefetchCount"] = "8",
+        });
+        // Replies reach "WeChat" and wait there: the worker is mid-message on every consumer slot when it dies.
+        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", HoldUntilReleased = true });
+        var followers = Enumerable.Range(0, 30).Select(i => $"oKillFollower{i:D3}").ToList();
+        foreach (var follower in followers)
+        {
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.Simulator.Platform.Faults.Held >= 4, Patience, "four replies in flight", pipeline.CallSummary);
+        pipeline.Workers[0].Kill();
+        await pipeline.StartWorkerAsync();
+        pipeline.Simulator.Platform.Faults.Release();
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower");
+        await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends are recovered
+        Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+    }
+
+    [Fact]
+    public async Task A_reply_committed_but_never_sent_before_a_crash_is_sent_once_by_the_next_worker()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 0);
+        const string follower = "oCommittedFollower01";
+        pipeline.Simulator.Platform.RecordInteraction(pipeline.Account.AppId, pipeline.Text(follower, "帮助"));
+
+        // Exactly what a handler's transaction leaves behind when the process dies right after commit.
+        using (var scope = pipeline.Api.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+            scope.ServiceProvider.GetRequiredService<OutboxWriter>().Add(pipeline.Account.AppId, OutboxKind.CustomerServiceMessage, follower,
+                OutboxJson.Serialize<ReplyContent>(new TextReply("committed before the crash")));
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
+        await pipeline.StartWorkerAsync();
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the recovered reply", pipeline.CallSummary);
+        await PipelineHarness.SettleAsync();
+        Assert.Equal("committed before the crash", PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo(follower))));
+    }
+
+    [Fact]
+    public async Task Broker_stopped_while_callbacks_arrive_nothing_acknowledged_is_lost()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        var followers = Enumerable.Range(0, 12).Select(i => $"oOutageFollower{i:D3}").ToList();
+        var accepted = new List<string>();
+        try
+        {
+            await Broker.StopAsync();
+            foreach (var follower in followers)
+            {
+                var attempt = Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助")));
+                Assert.True(attempt.StatusCode is 200 or 503, $"answer {attempt.StatusCode}: {attempt.Body}");
+                if (attempt.Body == "success")
+                {
+                    accepted.Add(follower);
+                }
+            }
+        }
+        finally
+        {
+            await Broker.StartAsync();
+        }
+
+        Assert.NotEmpty(accepted);
+        // What was refused with 503, WeChat sends again; now the broker is back.
+        foreach (var follower in followers.Except(accepted))
+        {
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), TimeSpan.FromSeconds(120),
+            "a reply for every follower after the broker came back");
+        await PipelineHarness.SettleAsync();
+        Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+    }
+
+    [Fact]
+    public async Task Two_workers_consuming_two_thousand_messages_reply_to_each_exactly_once()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 2);
+        const int count = 2000;
+        var followers = Enumerable.Range(0, count).Select(i => $"oLoadFollower{i:D5}").ToList();
+
+        await Parallel.ForEachAsync(followers, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (follower, _) =>
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body));
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= count, TimeSpan.FromSeconds(180), $"{count} replies");
+        await PipelineHarness.SettleAsync();
+        var perFollower = pipeline.AllReplies().GroupBy(call => call.Json()!["touser"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(count, perFollower.Count);
+        Assert.All(perFollower, pair => Assert.Equal(1, pair.Value));
+    }
+
+    [Fact]
+    public async Task System_busy_bursts_delay_replies_but_never_lose_or_duplicate_them()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", ErrorBurst = 25 });
+        var followers = Enumerable.Range(0, 10).Select(i => $"oBusyFollower{i:D3}").ToList();
+
+        foreach (var follower in followers)
+        {
+            await pipeline.SendAsync(pipeline.Text(follower, "帮助"));
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "every reply despite -1", () => pipeline.CallSummary() + "\n" + pipeline.WorkerOutput());
+        await PipelineHarness.SettleAsync();
+        Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+        Assert.Equal(25, pipeline.Simulator.Platform.Calls.Count(call => call.ErrorCode == -1));
+    }
+}
