@@ -26,6 +26,7 @@ public static class DependencyInjection
         services.AddScoped<OutboxWriter>();
         services.AddScoped<FollowerDirectory>();
         services.AddScoped<ConversationTurn>();
+        services.AddSingleton<ReplyRuleCache>();
         services.AddScoped<ReplyRules>();
         return builder;
     }

@@ -66,6 +66,8 @@ public static class DependencyInjection
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit reports usage to its vendor by default; a callback server should not phone home.
+            bus.DisableUsageTelemetry();
             if (roles.HasFlag(MessagingRoles.Consume))
             {
                 bus.AddConsumer<InboundMessageReceivedConsumer, InboundMessageReceivedConsumerDefinition>();

@@ -40,3 +40,14 @@ public interface IDatabaseErrors
 {
     bool IsUniqueViolation(Exception exception);
 }
+
+/// <summary>
+/// Serializes write transactions within this process where the database needs it. SQLite allows one
+/// writer at a time and its busy handler sleeps in growing steps, so many concurrent writers in one
+/// process convoy behind each other; queueing them in memory instead keeps throughput. SQL Server
+/// needs nothing of the kind (its gate is a no-op).
+/// </summary>
+public interface IDatabaseWriteGate
+{
+    ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken);
+}

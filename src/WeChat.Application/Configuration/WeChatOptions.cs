@@ -48,8 +48,11 @@ public sealed class WeChatAccountOptions
     /// <summary>Human-readable name shown by the internal API.</summary>
     public string? DisplayName { get; set; }
 
-    /// <summary>Outbound WeChat API calls per second for this account (all kinds together).</summary>
-    public int ApiRequestsPerSecond { get; set; } = 100;
+    /// <summary>
+    /// Outbound WeChat API calls per second for this account from one process (all kinds together);
+    /// calls over the rate wait their turn. WeChat's own limits are mostly daily quotas.
+    /// </summary>
+    public int ApiRequestsPerSecond { get; set; } = 1000;
 
     /// <summary>Template messages per second when fanning out a bulk send.</summary>
     public int TemplateMessagesPerSecond { get; set; } = 20;

@@ -7,27 +7,27 @@ using WeChat.Domain.Replies;
 
 namespace WeChat.Application.Outbox;
 
-/// <summary>The ids of outbox rows written in this scope, handed to the sender after commit.</summary>
+/// <summary>The outbox rows written in this scope, handed to the sender after commit.</summary>
 public sealed class OutboxRecorder
 {
-    private readonly List<Guid> _ids = [];
+    private readonly List<OutboxMessage> _messages = [];
 
-    public void Add(Guid id) => _ids.Add(id);
+    public void Add(OutboxMessage message) => _messages.Add(message);
 
-    public void Clear() => _ids.Clear();
+    public void Clear() => _messages.Clear();
 
-    public IReadOnlyList<Guid> TakeAll()
+    public IReadOnlyList<OutboxMessage> TakeAll()
     {
-        var ids = _ids.ToList();
-        _ids.Clear();
-        return ids;
+        var messages = _messages.ToList();
+        _messages.Clear();
+        return messages;
     }
 }
 
 /// <summary>Sends committed outbox rows now (claiming each first, so nothing is sent twice).</summary>
 public interface IOutboxDispatcher
 {
-    Task DispatchAsync(IReadOnlyList<Guid> outboxIds, CancellationToken cancellationToken);
+    Task DispatchAsync(IReadOnlyList<OutboxMessage> committed, CancellationToken cancellationToken);
 }
 
 /// <summary>JSON of outbox payloads and stored replies: polymorphic, CJK written literally.</summary>
@@ -70,9 +70,11 @@ public sealed class OutboxWriter(IApplicationDbContext db, OutboxRecorder record
             NextAttemptAt = notBefore ?? now,
         };
         db.OutboxMessages.Add(message);
-        if (notBefore is null || notBefore <= now)
+        // Profile fetches are batched by the sweeper (up to 100 followers per user-info call); the
+        // rest is sent right after commit.
+        if (kind != OutboxKind.RefreshFollowerProfile && (notBefore is null || notBefore <= now))
         {
-            recorder.Add(message.Id);
+            recorder.Add(message);
         }
 
         return message.Id;

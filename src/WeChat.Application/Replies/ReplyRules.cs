@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -6,44 +7,90 @@ using WeChat.Domain.Replies;
 
 namespace WeChat.Application.Replies;
 
+/// <summary>An account's enabled rules, best first, with their regexes compiled once.</summary>
+public sealed record CompiledRuleSet(long Version, IReadOnlyList<ReplyRule> Rules, IReadOnlyDictionary<long, Regex> Regexes);
+
+/// <summary>Rule sets per account, kept until the account's rules version moves (process-wide).</summary>
+public sealed class ReplyRuleCache
+{
+    private readonly ConcurrentDictionary<string, CompiledRuleSet> _sets = new(StringComparer.Ordinal);
+
+    public bool TryGet(string appId, long version, out CompiledRuleSet? set) =>
+        _sets.TryGetValue(appId, out set) && set.Version == version;
+
+    public void Put(string appId, CompiledRuleSet set) => _sets[appId] = set;
+}
+
 /// <summary>
-/// Finds the reply for a push among the account's enabled rules, read fresh from the database for
-/// every message — so a change made through the internal API applies to the next message on every
-/// worker. Regex rules run with a timeout; a pathological pattern cannot stall a worker.
+/// Finds the reply for a push among the account's enabled rules. Every message reads the account's
+/// rules version (one small query); the rules themselves are reloaded only when it changed — and
+/// every rule change moves it in its own transaction — so a change made through the internal API
+/// applies to the next message on every worker. Regex rules run with a timeout; a pathological
+/// pattern cannot stall a worker.
 /// </summary>
-public sealed partial class ReplyRules(IApplicationDbContext db, ILogger<ReplyRules> logger)
+public sealed partial class ReplyRules(IApplicationDbContext db, ReplyRuleCache cache, ILogger<ReplyRules> logger)
 {
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 
     public async Task<ReplyContent?> ForTextAsync(string appId, string text, CancellationToken cancellationToken)
     {
-        var rules = await db.ReplyRules.AsNoTracking()
-            .Where(r => r.AppId == appId && r.Enabled && (r.Trigger == ReplyTrigger.Text || r.Trigger == ReplyTrigger.Default))
-            .OrderByDescending(r => r.Priority).ThenBy(r => r.Id)
-            .ToListAsync(cancellationToken);
+        var set = await LoadAsync(appId, cancellationToken);
         var input = text.Trim();
-        return rules.FirstOrDefault(rule => rule.Trigger == ReplyTrigger.Text && Matches(rule, input))?.Reply
-            ?? rules.FirstOrDefault(rule => rule.Trigger == ReplyTrigger.Default)?.Reply;
+        return set.Rules.FirstOrDefault(rule => rule.Trigger == ReplyTrigger.Text && Matches(set, rule, input))?.Reply
+            ?? set.Rules.FirstOrDefault(rule => rule.Trigger == ReplyTrigger.Default)?.Reply;
     }
 
     /// <summary>The default reply, for messages that are not text (pictures, voice without recognition, …).</summary>
     public async Task<ReplyContent?> DefaultAsync(string appId, CancellationToken cancellationToken) =>
-        (await db.ReplyRules.AsNoTracking()
-            .Where(r => r.AppId == appId && r.Enabled && r.Trigger == ReplyTrigger.Default)
-            .OrderByDescending(r => r.Priority).ThenBy(r => r.Id)
-            .FirstOrDefaultAsync(cancellationToken))?.Reply;
+        (await LoadAsync(appId, cancellationToken)).Rules.FirstOrDefault(rule => rule.Trigger == ReplyTrigger.Default)?.Reply;
 
     /// <summary>Event rules: an exact key (or scene) wins over a rule without one ("any").</summary>
     public async Task<ReplyContent?> ForEventAsync(string appId, ReplyTrigger trigger, string? key, CancellationToken cancellationToken)
     {
-        var rules = await db.ReplyRules.AsNoTracking()
-            .Where(r => r.AppId == appId && r.Enabled && r.Trigger == trigger && (r.Pattern == null || r.Pattern == key))
-            .OrderByDescending(r => r.Priority).ThenBy(r => r.Id)
-            .ToListAsync(cancellationToken);
-        return (rules.FirstOrDefault(r => r.Pattern is not null) ?? rules.FirstOrDefault())?.Reply;
+        var candidates = (await LoadAsync(appId, cancellationToken)).Rules
+            .Where(rule => rule.Trigger == trigger && (rule.Pattern is null || rule.Pattern == key))
+            .ToList();
+        return (candidates.FirstOrDefault(rule => rule.Pattern is not null) ?? candidates.FirstOrDefault())?.Reply;
     }
 
-    private bool Matches(ReplyRule rule, string input)
+    private async Task<CompiledRuleSet> LoadAsync(string appId, CancellationToken cancellationToken)
+    {
+        var version = await db.AccountRecords.AsNoTracking()
+            .Where(account => account.AppId == appId)
+            .Select(account => (long?)account.RulesVersion)
+            .FirstOrDefaultAsync(cancellationToken) ?? -1;
+        if (cache.TryGet(appId, version, out var cached))
+        {
+            return cached!;
+        }
+
+        var rules = await db.ReplyRules.AsNoTracking()
+            .Where(rule => rule.AppId == appId && rule.Enabled)
+            .OrderByDescending(rule => rule.Priority).ThenBy(rule => rule.Id)
+            .ToListAsync(cancellationToken);
+        var regexes = new Dictionary<long, Regex>();
+        foreach (var rule in rules.Where(rule => rule is { Trigger: ReplyTrigger.Text, Match: TextMatch.Regex }))
+        {
+            try
+            {
+                regexes[rule.Id] = new Regex(rule.Pattern ?? string.Empty, RegexOptions.CultureInvariant, RegexTimeout);
+            }
+            catch (ArgumentException)
+            {
+                LogInvalidRegex(logger, rule.Id, appId);
+            }
+        }
+
+        var set = new CompiledRuleSet(version, rules, regexes);
+        if (version >= 0)
+        {
+            cache.Put(appId, set);
+        }
+
+        return set;
+    }
+
+    private bool Matches(CompiledRuleSet set, ReplyRule rule, string input)
     {
         var pattern = rule.Pattern ?? string.Empty;
         switch (rule.Match)
@@ -54,10 +101,10 @@ public sealed partial class ReplyRules(IApplicationDbContext db, ILogger<ReplyRu
                 return input.StartsWith(pattern, StringComparison.OrdinalIgnoreCase);
             case TextMatch.Contains:
                 return input.Contains(pattern, StringComparison.OrdinalIgnoreCase);
-            case TextMatch.Regex:
+            case TextMatch.Regex when set.Regexes.TryGetValue(rule.Id, out var regex):
                 try
                 {
-                    return Regex.IsMatch(input, pattern, RegexOptions.CultureInvariant, RegexTimeout);
+                    return regex.IsMatch(input);
                 }
                 catch (RegexMatchTimeoutException)
                 {
@@ -72,6 +119,9 @@ public sealed partial class ReplyRules(IApplicationDbContext db, ILogger<ReplyRu
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Reply rule {RuleId} of {AppId} timed out matching its regex; treated as no match")]
     private static partial void LogRegexTimeout(ILogger logger, long ruleId, string appId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Reply rule {RuleId} of {AppId} has an invalid regex; it never matches")]
+    private static partial void LogInvalidRegex(ILogger logger, long ruleId, string appId);
 }
 
 /// <summary>The rules every account starts with (the original product spec), seeded once per account.</summary>

@@ -12,6 +12,9 @@ public sealed class AccountRecord
 
     public DateTimeOffset? RulesSeededAt { get; set; }
 
+    /// <summary>Changes with every reply-rule change (same transaction), so workers know their cached rules are stale.</summary>
+    public long RulesVersion { get; set; }
+
     /// <summary>The next free send slot for template messages; bulk sends are spread from here at the account's rate.</summary>
     public DateTimeOffset? TemplateScheduleCursor { get; set; }
 }

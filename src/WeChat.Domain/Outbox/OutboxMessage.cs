@@ -71,6 +71,9 @@ public sealed class OutboxMessage
 
     public DateTimeOffset? LeaseUntil { get; set; }
 
+    /// <summary>Set by a sender that claimed several rows in one update, to find exactly the rows it got.</summary>
+    public Guid? ClaimToken { get; set; }
+
     public DateTimeOffset? CompletedAt { get; set; }
 
     public int? LastErrorCode { get; set; }

@@ -136,7 +136,7 @@ internal sealed class FollowerProfileExecutor(IWeChatManagementApi management) :
         var profile = await management.GetUserInfoAsync(message.AppId, message.ToUser, cancellationToken);
         if (profile.Succeeded)
         {
-            await scope.GetRequiredService<ISender>().Send(new ApplyFollowerProfile(message.AppId, profile.Value!), cancellationToken);
+            await scope.GetRequiredService<ISender>().Send(new ApplyFollowerProfiles(message.AppId, [profile.Value!]), cancellationToken);
         }
 
         return OutboxAttempt.From(profile);

@@ -2,9 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Abstractions.WeChatApi;
 using WeChat.Application.Common.Observability;
 using WeChat.Application.Configuration;
+using WeChat.Application.Followers;
 using WeChat.Application.Outbox;
 using WeChat.Domain.Outbox;
 using WeChat.Infrastructure.Persistence;
@@ -22,48 +24,62 @@ public sealed partial class OutboxSender(
     IDbContextFactory<WeChatDbContext> databases,
     IEnumerable<IOutboxExecutor> executors,
     IServiceScopeFactory scopes,
+    IDatabaseWriteGate writeGate,
+    IWeChatManagementApi management,
     IOptions<OutboxOptions> options,
     WeChatMetrics metrics,
     TimeProvider time,
     ILogger<OutboxSender> logger) : IOutboxDispatcher
 {
+    /// <summary>The user-info batch API takes at most 100 OpenIDs.</summary>
+    public const int ProfileBatchSize = 100;
+
     private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors = executors.ToDictionary(e => e.Kind);
 
-    /// <summary>The fast path after a commit: send each row now, in the order written.</summary>
-    public async Task DispatchAsync(IReadOnlyList<Guid> outboxIds, CancellationToken cancellationToken)
+    /// <summary>The fast path after a commit: send each row now, in the order written, without reading it back.</summary>
+    public async Task DispatchAsync(IReadOnlyList<OutboxMessage> committed, CancellationToken cancellationToken)
     {
-        foreach (var id in outboxIds)
+        foreach (var message in committed)
         {
             try
             {
-                await SendAsync(id, cancellationToken);
+                await SendAsync(message.Id, message, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The row stays claimed or pending; the sweeper takes over. The handler already committed.
-                LogDispatchFailed(logger, ex, id);
+                LogDispatchFailed(logger, ex, message.Id);
             }
         }
     }
 
     /// <summary>Claims and sends one row; false if someone else has it or it is not due.</summary>
-    public async Task<bool> SendAsync(Guid id, CancellationToken cancellationToken)
+    public Task<bool> SendAsync(Guid id, CancellationToken cancellationToken) => SendAsync(id, known: null, cancellationToken);
+
+    private async Task<bool> SendAsync(Guid id, OutboxMessage? known, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var leaseUntil = now.AddSeconds(options.Value.LeaseSeconds);
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var claimed = await db.OutboxMessages
-            .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(m => m.Status, OutboxStatus.Sending)
-                .SetProperty(m => m.LeaseUntil, leaseUntil)
-                .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+        int claimed;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            claimed = await db.OutboxMessages
+                .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, OutboxStatus.Sending)
+                    .SetProperty(m => m.LeaseUntil, leaseUntil)
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+        }
+
         if (claimed != 1)
         {
             return false;
         }
 
-        var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken);
+        var message = known is null
+            ? await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken)
+            : Claimed(known);
         OutboxAttempt attempt;
         try
         {
@@ -88,6 +104,7 @@ public sealed partial class OutboxSender(
     {
         var now = time.GetUtcNow();
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         var resendAll = options.Value.ResendUnconfirmed;
         var unconfirmed = resendAll ? 0 : await db.OutboxMessages
             .Where(m => m.Status == OutboxStatus.Sending && m.LeaseUntil < now && m.Kind == OutboxKind.CustomerServiceMessage)
@@ -120,11 +137,84 @@ public sealed partial class OutboxSender(
         var now = time.GetUtcNow();
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         return await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .Where(m => m.Status == OutboxStatus.Pending && m.Kind != OutboxKind.RefreshFollowerProfile && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
             .OrderBy(m => m.NextAttemptAt)
             .Select(m => m.Id)
             .Take(limit)
             .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Profile fetches in batches: the due rows of one account are claimed in one update (tagged with a
+    /// claim token, which tells exactly which rows this sender got), fetched with one user-info batch
+    /// call and applied in one transaction. If WeChat refuses the batch for good (one bad OpenID
+    /// spoils it), each row is tried alone so the others still get their profile.
+    /// </summary>
+    public async Task<int> SendProfileBatchesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var due = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.Kind == OutboxKind.RefreshFollowerProfile && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .OrderBy(m => m.NextAttemptAt)
+            .Take(ProfileBatchSize * 5)
+            .Select(m => new { m.Id, m.AppId })
+            .ToListAsync(cancellationToken);
+
+        var processed = 0;
+        foreach (var account in due.GroupBy(m => m.AppId))
+        {
+            foreach (var batch in account.Chunk(ProfileBatchSize))
+            {
+                processed += await SendProfileBatchAsync(db, account.Key, batch.Select(m => m.Id).ToList(), cancellationToken);
+            }
+        }
+
+        return processed;
+    }
+
+    private async Task<int> SendProfileBatchAsync(WeChatDbContext db, string appId, List<Guid> ids, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(options.Value.LeaseSeconds);
+        Guid? token = Guid.NewGuid();
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await db.OutboxMessages
+                .Where(m => ids.Contains(m.Id) && m.Status == OutboxStatus.Pending && (m.LeaseUntil == null || m.LeaseUntil < now))
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, OutboxStatus.Sending)
+                    .SetProperty(m => m.LeaseUntil, leaseUntil)
+                    .SetProperty(m => m.ClaimToken, token)
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+        }
+
+        var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.ClaimToken == token).ToListAsync(cancellationToken);
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var profiles = await management.GetUserInfosAsync(appId, rows.Select(r => r.ToUser).Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        if (profiles.Succeeded)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new ApplyFollowerProfiles(appId, profiles.Value!), cancellationToken);
+        }
+
+        foreach (var row in rows)
+        {
+            var attempt = OutboxAttempt.From(profiles);
+            if (!profiles.Succeeded && !profiles.IsTransient)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                attempt = await _executors[row.Kind].ExecuteAsync(row, scope.ServiceProvider, cancellationToken);
+            }
+
+            await FinishAsync(db, row, attempt, CancellationToken.None);
+        }
+
+        return rows.Count;
     }
 
     private async Task FinishAsync(WeChatDbContext db, OutboxMessage message, OutboxAttempt attempt, CancellationToken cancellationToken)
@@ -144,6 +234,7 @@ public sealed partial class OutboxSender(
         var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
         int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
 
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         await db.OutboxMessages
             .Where(m => m.Id == message.Id && m.Status == OutboxStatus.Sending)
             .ExecuteUpdateAsync(set => set
@@ -164,6 +255,21 @@ public sealed partial class OutboxSender(
             LogNotSent(logger, message.Kind, message.Id, message.AppId, status, attempt.Failure, attempt.ErrorCode, attempts);
         }
     }
+
+    /// <summary>The row as the claim left it (one more attempt), from the copy the writer kept.</summary>
+    private static OutboxMessage Claimed(OutboxMessage written) => new()
+    {
+        Id = written.Id,
+        AppId = written.AppId,
+        Kind = written.Kind,
+        ToUser = written.ToUser,
+        Payload = written.Payload,
+        KfAccount = written.KfAccount,
+        Source = written.Source,
+        CreatedAt = written.CreatedAt,
+        Status = OutboxStatus.Sending,
+        Attempts = written.Attempts + 1,
+    };
 
     /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
     private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));

@@ -34,6 +34,11 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         await sender.RecoverAbandonedAsync(cancellationToken);
+        while (await sender.SendProfileBatchesAsync(cancellationToken) >= OutboxSender.ProfileBatchSize)
+        {
+            // A full batch means more may be due.
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrentSends, CancellationToken = cancellationToken };
         while (true)
         {

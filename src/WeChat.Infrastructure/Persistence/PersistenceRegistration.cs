@@ -1,8 +1,10 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
@@ -28,10 +30,12 @@ public static class PersistenceRegistration
         {
             connectionString = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
             Register<SqliteWeChatDbContext>(services, db => db.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
+            services.AddSingleton<IDatabaseWriteGate, SerializedWriteGate>();
         }
         else
         {
             Register<SqlServerWeChatDbContext>(services, db => db.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
+            services.AddSingleton<IDatabaseWriteGate, OpenWriteGate>();
         }
 
         services.AddSingleton<IDatabaseErrors, DatabaseErrors>();
@@ -40,9 +44,15 @@ public static class PersistenceRegistration
         return builder;
     }
 
-    private static void Register<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
+    private static void Register<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder> provider)
         where TContext : WeChatDbContext
     {
+        // A duplicate inbox row is how a WeChat retry is recognised, not an error: EF's own error logs
+        // for failed commands go to Debug; the platform logs the failures that matter itself.
+        void configure(DbContextOptionsBuilder db) => provider(db.ConfigureWarnings(warnings => warnings.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
+
         services.AddDbContext<TContext>(configure, optionsLifetime: ServiceLifetime.Singleton);
         services.AddDbContextFactory<TContext>(configure);
         services.AddScoped<WeChatDbContext>(provider => provider.GetRequiredService<TContext>());

@@ -21,7 +21,7 @@ public static class WeChatResilience
 
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, WeChatOptions options, string appId)
     {
-        var rate = options.Accounts.FirstOrDefault(a => a.AppId == appId)?.ApiRequestsPerSecond ?? 100;
+        var rate = options.Accounts.FirstOrDefault(a => a.AppId == appId)?.ApiRequestsPerSecond ?? new WeChatAccountOptions().ApiRequestsPerSecond;
         pipeline.AddRateLimiter(new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = rate,

@@ -9,7 +9,8 @@ namespace WeChat.Simulator.Callbacks;
 /// </summary>
 public static class Push
 {
-    private static long _nextMsgId = 24_536_036_745_396_224;
+    // Unique across runs, like WeChat's ids: a repeated (FromUserName, MsgId) is a retry to the platform.
+    private static long _nextMsgId = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 12) + System.Security.Cryptography.RandomNumberGenerator.GetInt32(4096);
 
     /// <summary>A fresh 64-bit message id, as WeChat assigns them.</summary>
     public static long NewMsgId() => Interlocked.Increment(ref _nextMsgId);

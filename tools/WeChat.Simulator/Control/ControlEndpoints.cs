@@ -14,6 +14,9 @@ public static class ControlEndpoints
 
     public sealed record CodeRequest(string OpenId, string Scope = "snsapi_base");
 
+    /// <summary>Followers who just wrote to the account (opens their windows without sending callbacks).</summary>
+    public sealed record InteractionsRequest(IReadOnlyList<string> OpenIds);
+
     public static IEndpointRouteBuilder MapSimulatorControl(this IEndpointRouteBuilder app)
     {
         var sim = app.MapGroup("/_sim").WithTags("Simulator control");
@@ -24,6 +27,7 @@ public static class ControlEndpoints
                 && (appId is null || call.AppId == appId)
                 && (since is null || call.Sequence > since)
                 && (toUser is null || call.Json()?["touser"]?.GetValue<string>() == toUser)));
+        sim.MapGet("/calls/sequence", (SimulatedPlatform platform) => new { sequence = platform.Calls.LastSequence });
         sim.MapDelete("/calls", (SimulatedPlatform platform) =>
         {
             platform.Calls.Clear();
@@ -107,6 +111,24 @@ public static class ControlEndpoints
 
             var attempts = await sender.SendAsync(appId, xml, push.Deliveries, push.RetryUntilAcknowledged, push.Mode, cancellationToken);
             return Results.Ok(new { xml = xml.ToString(), attempts });
+        });
+
+        // For load generators that post callbacks to the platform themselves: the platform must still
+        // know these followers wrote, or every reply would be refused with 45015.
+        sim.MapPost("/accounts/{appId}/interactions", (string appId, InteractionsRequest request, SimulatedPlatform platform) =>
+        {
+            if (platform.FindAccount(appId) is not { } account)
+            {
+                return Results.NotFound();
+            }
+
+            var now = platform.Time.GetUtcNow().ToUnixTimeSeconds();
+            foreach (var openId in request.OpenIds)
+            {
+                platform.RecordInteraction(appId, Push.Text(account.OriginalId, openId, now, string.Empty));
+            }
+
+            return Results.NoContent();
         });
 
         sim.MapPost("/accounts/{appId}/oauth-codes", (string appId, CodeRequest request, SimulatedPlatform platform) =>

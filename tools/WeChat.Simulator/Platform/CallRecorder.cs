@@ -63,6 +63,9 @@ public sealed class CallRecorder(int capacity)
         return call;
     }
 
+    /// <summary>The sequence number of the latest call: pass it as <c>since</c> to see only what comes next.</summary>
+    public long LastSequence => Interlocked.Read(ref _sequence);
+
     public IReadOnlyList<RecordedCall> Snapshot(Func<RecordedCall, bool>? filter = null)
     {
         lock (_gate)

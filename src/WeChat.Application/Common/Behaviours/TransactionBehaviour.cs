@@ -12,7 +12,7 @@ namespace WeChat.Application.Common.Behaviours;
 /// strategy, so a transient database failure retries the whole unit. Passes through when a
 /// transaction is already open. No HTTP call happens in here: what must be sent is an outbox row.
 /// </summary>
-public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbContext db, OutboxRecorder recorder)
+public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbContext db, OutboxRecorder recorder, IDatabaseWriteGate writeGate)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage, ITransactionalCommand
 {
@@ -29,6 +29,7 @@ public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbCont
             // A retried unit starts from scratch: nothing from a failed attempt may leak into it.
             recorder.Clear();
             db.ChangeTracker.Clear();
+            using var writer = await writeGate.EnterAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var response = await next(message, ct);
             await db.SaveChangesAsync(ct);

@@ -34,6 +34,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<DateTimeOffset?>("RulesSeededAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<long>("RulesVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset?>("TemplateScheduleCursor")
                         .HasColumnType("datetimeoffset");
 
@@ -314,6 +317,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<int>("Attempts")
                         .HasColumnType("int");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("uniqueidentifier");
 
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("datetimeoffset");

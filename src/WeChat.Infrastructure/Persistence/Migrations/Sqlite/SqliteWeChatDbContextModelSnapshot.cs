@@ -29,6 +29,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<long?>("RulesSeededAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("RulesVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("TemplateScheduleCursor")
                         .HasColumnType("INTEGER");
 
@@ -303,6 +306,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("INTEGER");

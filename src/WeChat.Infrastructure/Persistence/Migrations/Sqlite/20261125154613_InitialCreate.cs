@@ -18,6 +18,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
                     AppId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     RulesSeededAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RulesVersion = table.Column<long>(type: "INTEGER", nullable: false),
                     TemplateScheduleCursor = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
@@ -131,6 +132,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClaimToken = table.Column<Guid>(type: "TEXT", nullable: true),
                     CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     LastErrorCode = table.Column<int>(type: "INTEGER", nullable: true),
                     LastError = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true)

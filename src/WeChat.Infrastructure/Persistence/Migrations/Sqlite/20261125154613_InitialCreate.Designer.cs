@@ -11,7 +11,7 @@ using WeChat.Infrastructure.Persistence;
 namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWeChatDbContext))]
-    [Migration("20261125144133_InitialCreate")]
+    [Migration("20261125154613_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -30,6 +30,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("RulesSeededAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RulesVersion")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("TemplateScheduleCursor")
@@ -306,6 +309,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("INTEGER");

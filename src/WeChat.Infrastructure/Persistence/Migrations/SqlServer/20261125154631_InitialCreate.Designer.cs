@@ -12,7 +12,7 @@ using WeChat.Infrastructure.Persistence;
 namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerWeChatDbContext))]
-    [Migration("20261125144145_InitialCreate")]
+    [Migration("20261125154631_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -36,6 +36,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<DateTimeOffset?>("RulesSeededAt")
                         .HasColumnType("datetimeoffset");
+
+                    b.Property<long>("RulesVersion")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset?>("TemplateScheduleCursor")
                         .HasColumnType("datetimeoffset");
@@ -317,6 +320,9 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<int>("Attempts")
                         .HasColumnType("int");
+
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("uniqueidentifier");
 
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("datetimeoffset");

@@ -18,6 +18,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
                     AppId = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
                     RulesSeededAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RulesVersion = table.Column<long>(type: "bigint", nullable: false),
                     TemplateScheduleCursor = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
@@ -131,6 +132,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
                     CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
                     NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
                     LeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ClaimToken = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
                     CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     LastErrorCode = table.Column<int>(type: "int", nullable: true),
                     LastError = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: true)

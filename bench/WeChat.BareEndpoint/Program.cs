@@ -1,0 +1,36 @@
+using System.Text;
+using MassTransit;
+using WeChat.Application.Contracts;
+using WeChat.Infrastructure.Protocol;
+
+// The ceiling to compare the platform with: an ASP.NET endpoint that only checks the signature,
+// parses the XML and sends to a durable RabbitMQ queue with publisher confirms. No options, no
+// fallback store, no deadlines, no metrics. Plaintext mode only.
+//   dotnet run -c Release --project bench/WeChat.BareEndpoint -- --urls http://127.0.0.1:5090
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+var token = builder.Configuration["Token"] ?? "demotoken";
+var queue = new Uri($"queue:{builder.Configuration["Queue"] ?? "bare-inbound"}");
+builder.Services.AddMassTransit(bus =>
+{
+    bus.DisableUsageTelemetry();
+    bus.UsingRabbitMq((_, rabbit) =>
+        rabbit.Host(new Uri(builder.Configuration["RabbitMq"] ?? "amqp://guest:guest@localhost:5672/"), host => host.PublisherConfirmation = true));
+});
+
+var app = builder.Build();
+app.MapPost("/wechat/{appId}", async (string appId, HttpRequest request, ISendEndpointProvider endpoints) =>
+{
+    if (!WeChatSignature.Matches(request.Query["signature"], token, request.Query["timestamp"].ToString(), request.Query["nonce"].ToString()))
+    {
+        return Results.StatusCode(403);
+    }
+
+    using var reader = new StreamReader(request.Body, Encoding.UTF8);
+    var xml = await reader.ReadToEndAsync();
+    var message = InboundMessageParser.Parse(xml);
+    var endpoint = await endpoints.GetSendEndpoint(queue);
+    await endpoint.Send(new InboundMessageReceived(appId, message.DeduplicationKey, message, xml, DateTimeOffset.UtcNow));
+    return Results.Text("success");
+});
+app.Run();

@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WeChat.Simulator.Callbacks;
+
+namespace WeChat.LoadGenerator;
+
+/// <summary>
+/// Posts N unique signed callbacks (plaintext, safe mode or both) to a platform URL, either with a
+/// fixed number of connections (closed loop) or at a fixed offered rate (open loop, latency measured
+/// from each request's scheduled time so a stall is not hidden), and reports ack latency, throughput
+/// and non-2xx answers. With a simulator address it also reports end-to-end latency: callback sent →
+/// customer-service reply received by the simulator.
+/// </summary>
+public static class Program
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> Main(string[] args)
+    {
+        LoadOptions options;
+        try
+        {
+            options = LoadOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + "\n\n" + LoadOptions.Usage);
+            return 2;
+        }
+
+        var result = await new LoadRun(options).RunAsync();
+        Console.WriteLine(result.Describe());
+        if (options.JsonOutput is { } path)
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result, Indented));
+        }
+
+        return result.NonSuccess == 0 ? 0 : 1;
+    }
+}
+
+public sealed record LoadOptions(
+    Uri Target,
+    string AppId,
+    string Token,
+    string EncodingAesKey,
+    string OriginalId,
+    string Mode,
+    int Count,
+    int Followers,
+    int Concurrency,
+    int? Rate,
+    Uri? Simulator,
+    TimeSpan EndToEndTimeout,
+    int? WatchPid,
+    string? JsonOutput,
+    string Label,
+    string? FollowerPrefix)
+{
+    public const string Usage = """
+        dotnet run -c Release --project bench/WeChat.LoadGenerator -- [options]
+          --target URL         platform base URL (default http://127.0.0.1:5000)
+          --app-id ID          account (default the demo account wxdemo1234567890)
+          --token T --aes-key K --original-id gh_…   the account's console settings (demo defaults)
+          --mode plain|aes|mixed   callback security mode (default mixed)
+          --count N            callbacks to send (default 10000)
+          --followers F        distinct followers sending them (default: one per callback, all new)
+          --concurrency C      connections in closed-loop mode (default 64)
+          --rate R             open loop: offer R callbacks per second instead
+          --simulator URL      simulator that receives the replies: measures end-to-end latency
+          --e2e-timeout S      seconds to wait for the last reply (default 120)
+          --watch-pid PID      report this process's peak working set (the API)
+          --json FILE          also write the result as JSON
+          --label TEXT         name of this run in the report
+          --follower-prefix P  OpenID prefix, to reuse the followers of an earlier run (default: new each run)
+        """;
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        string Get(string key, string fallback) => values.GetValueOrDefault(key, fallback);
+        int? Int(string key) => values.TryGetValue(key, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+        var mode = Get("mode", "mixed");
+        if (mode is not ("plain" or "aes" or "mixed"))
+        {
+            throw new ArgumentException("--mode must be plain, aes or mixed.");
+        }
+
+        return new LoadOptions(
+            new Uri(Get("target", "http://127.0.0.1:5000")),
+            Get("app-id", "wxdemo1234567890"),
+            Get("token", "demotoken"),
+            Get("aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+            Get("original-id", "gh_demo00000001"),
+            mode,
+            Int("count") ?? 10_000,
+            Int("followers") ?? Int("count") ?? 10_000,
+            Int("concurrency") ?? 64,
+            Int("rate"),
+            values.TryGetValue("simulator", out var simulator) ? new Uri(simulator) : null,
+            TimeSpan.FromSeconds(Int("e2e-timeout") ?? 120),
+            Int("watch-pid"),
+            values.GetValueOrDefault("json"),
+            Get("label", mode),
+            values.GetValueOrDefault("follower-prefix"));
+    }
+}
+
+public sealed record LoadResult(
+    string Label,
+    string Mode,
+    int Sent,
+    int NonSuccess,
+    double DurationSeconds,
+    double Throughput,
+    double AckP50Ms,
+    double AckP90Ms,
+    double AckP99Ms,
+    double AckMaxMs,
+    int RepliesReceived,
+    int DuplicateReplies,
+    double? EndToEndP50Ms,
+    double? EndToEndP99Ms,
+    double? PeakWorkingSetMb,
+    string Offered)
+{
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{Label}: {Sent} callbacks ({Mode}), offered {Offered}, in {DurationSeconds:0.0} s → {Throughput:0} /s, non-2xx/non-success {NonSuccess}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  ack latency ms: p50 {AckP50Ms:0.0}  p90 {AckP90Ms:0.0}  p99 {AckP99Ms:0.0}  max {AckMaxMs:0.0}");
+        if (EndToEndP50Ms is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  end-to-end ms (callback → reply at the simulator): p50 {EndToEndP50Ms:0.0}  p99 {EndToEndP99Ms:0.0}; replies {RepliesReceived}/{Sent}, duplicates {DuplicateReplies}");
+        }
+
+        if (PeakWorkingSetMb is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  peak working set of the watched process: {PeakWorkingSetMb:0} MB");
+        }
+
+        return text.ToString();
+    }
+}
+
+internal sealed class LoadRun(LoadOptions options)
+{
+    private readonly string _runId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
+
+    public async Task<LoadResult> RunAsync()
+    {
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.Rate is null ? options.Concurrency : 1024,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        })
+        { BaseAddress = options.Target, Timeout = TimeSpan.FromSeconds(10) };
+
+        var followers = Enumerable.Range(0, Math.Min(options.Followers, options.Count)).Select(i => $"{options.FollowerPrefix ?? "oLoad" + _runId}{i:D7}").ToArray();
+        var sentAt = new DateTimeOffset[options.Count];
+        var latencies = new double[options.Count];
+        var nonSuccess = 0;
+        long sinceSequence = 0;
+        if (options.Simulator is not null)
+        {
+            sinceSequence = await OpenWindowsAsync(followers);
+        }
+
+        var peakWorkingSet = 0L;
+        using var watching = new CancellationTokenSource();
+        var watcher = options.WatchPid is { } pid ? WatchWorkingSetAsync(pid, value => peakWorkingSet = Math.Max(peakWorkingSet, value), watching.Token) : Task.CompletedTask;
+
+        var clock = Stopwatch.StartNew();
+        async Task SendOne(int index, TimeSpan scheduled)
+        {
+            var xml = Push.Text(options.OriginalId, followers[index % followers.Length], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "帮助");
+            var mode = options.Mode switch
+            {
+                "plain" => CallbackMode.Plaintext,
+                "aes" => CallbackMode.Safe,
+                _ => index % 2 == 0 ? CallbackMode.Plaintext : CallbackMode.Safe,
+            };
+            var signed = SignedCallback.Create(new CallbackCredentials(options.AppId, options.Token, options.EncodingAesKey), xml, mode, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            sentAt[index] = DateTimeOffset.UtcNow;
+            try
+            {
+                using var content = new StringContent(signed.Body, Encoding.UTF8, "text/xml");
+                using var response = await http.PostAsync(new Uri($"wechat/{options.AppId}?{signed.Query}", UriKind.Relative), content);
+                var body = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode || body != "success")
+                {
+                    Interlocked.Increment(ref nonSuccess);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                Interlocked.Increment(ref nonSuccess);
+            }
+
+            latencies[index] = (clock.Elapsed - scheduled).TotalMilliseconds;
+        }
+
+        if (options.Rate is { } rate)
+        {
+            var pending = new List<Task>(options.Count);
+            for (var i = 0; i < options.Count; i++)
+            {
+                var scheduled = TimeSpan.FromSeconds((double)i / rate);
+                var wait = scheduled - clock.Elapsed;
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait);
+                }
+
+                pending.Add(SendOne(i, scheduled));
+            }
+
+            await Task.WhenAll(pending);
+        }
+        else
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < options.Count)
+                {
+                    await SendOne(index, clock.Elapsed);
+                }
+            }));
+        }
+
+        var duration = clock.Elapsed.TotalSeconds;
+        var (replies, duplicates, e2eP50, e2eP99) = options.Simulator is null
+            ? (0, 0, (double?)null, (double?)null)
+            : await EndToEndAsync(followers, sentAt, sinceSequence);
+        await watching.CancelAsync();
+        await watcher;
+
+        Array.Sort(latencies);
+        return new LoadResult(
+            options.Label,
+            options.Mode,
+            options.Count,
+            nonSuccess,
+            duration,
+            options.Count / duration,
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.90),
+            Percentile(latencies, 0.99),
+            latencies[^1],
+            replies,
+            duplicates,
+            e2eP50,
+            e2eP99,
+            options.WatchPid is null ? null : peakWorkingSet / 1024.0 / 1024.0,
+            options.Rate is { } offered ? $"{offered}/s" : $"{options.Concurrency} connections");
+    }
+
+    /// <summary>Tells the simulator these followers just wrote (their windows open) and returns where its call log stands.</summary>
+    private async Task<long> OpenWindowsAsync(string[] followers)
+    {
+        using var simulator = new HttpClient { BaseAddress = options.Simulator };
+        foreach (var chunk in followers.Chunk(5000))
+        {
+            (await simulator.PostAsJsonAsync($"_sim/accounts/{options.AppId}/interactions", new { openIds = chunk })).EnsureSuccessStatusCode();
+        }
+
+        var position = await simulator.GetFromJsonAsync<JsonObject>("_sim/calls/sequence");
+        return position!["sequence"]!.GetValue<long>();
+    }
+
+    /// <summary>
+    /// Pairs each follower's replies, in arrival order, with that follower's callbacks, in send order
+    /// (one reply per callback is expected); extra replies are duplicates.
+    /// </summary>
+    private async Task<(int Replies, int Duplicates, double? P50, double? P99)> EndToEndAsync(string[] followers, DateTimeOffset[] sentAt, long sinceSequence)
+    {
+        using var simulator = new HttpClient { BaseAddress = options.Simulator, Timeout = TimeSpan.FromSeconds(60) };
+        var sends = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        for (var i = 0; i < sentAt.Length; i++)
+        {
+            var follower = followers[i % followers.Length];
+            if (!sends.TryGetValue(follower, out var list))
+            {
+                sends[follower] = list = [];
+            }
+
+            list.Add(sentAt[i]);
+        }
+
+        foreach (var list in sends.Values)
+        {
+            list.Sort();
+        }
+
+        var replies = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        var received = 0;
+        var deadline = DateTimeOffset.UtcNow + options.EndToEndTimeout;
+        var since = sinceSequence;
+        while (received < sentAt.Length && DateTimeOffset.UtcNow < deadline)
+        {
+            var calls = await simulator.GetFromJsonAsync<JsonArray>($"_sim/calls?path=custom/send&appId={options.AppId}&since={since}") ?? [];
+            foreach (var call in calls)
+            {
+                since = Math.Max(since, call!["sequence"]!.GetValue<long>());
+                var touser = call["delivered"]?.GetValue<bool>() == true ? JsonNode.Parse(call["body"]!.GetValue<string>())?["touser"]?.GetValue<string>() : null;
+                if (touser is null || !sends.ContainsKey(touser))
+                {
+                    continue;
+                }
+
+                if (!replies.TryGetValue(touser, out var list))
+                {
+                    replies[touser] = list = [];
+                }
+
+                list.Add(call["at"]!.GetValue<DateTimeOffset>());
+                received++;
+            }
+
+            if (received < sentAt.Length)
+            {
+                await Task.Delay(500);
+            }
+        }
+
+        var endToEnd = new List<double>();
+        var duplicates = 0;
+        foreach (var (follower, times) in replies)
+        {
+            var sent = sends[follower];
+            duplicates += Math.Max(0, times.Count - sent.Count);
+            endToEnd.AddRange(times.Take(sent.Count).Select((at, k) => (at - sent[k]).TotalMilliseconds));
+        }
+
+        if (endToEnd.Count == 0)
+        {
+            return (0, duplicates, null, null);
+        }
+
+        var sorted = endToEnd.Order().ToArray();
+        return (received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+    }
+
+    private static async Task WatchWorkingSetAsync(int pid, Action<long> observe, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                observe(process.WorkingSet64);
+            }
+            catch (ArgumentException)
+            {
+                return;
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static double Percentile(double[] sorted, double quantile) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+}

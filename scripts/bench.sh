@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Load benchmarks of the pipeline on this machine, broker local (results go to docs/benchmarks.md by hand):
+#   1. ingest ceiling: a bare ASP.NET endpoint (signature + parse + confirmed send) vs the platform's API,
+#      same run, 64 connections, nothing consuming;
+#   2. ack latency of the platform at 1,000 callbacks/s offered, one worker consuming;
+#   3. end-to-end latency (callback → reply at the simulator) at 500 messages/s with one worker,
+#      and the API's peak working set.
+# Usage: scripts/bench.sh [count]        (default 20000 callbacks per measured run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-20000}
+out=.stack/bench
+mkdir -p "$out"
+generator="dotnet bench/WeChat.LoadGenerator/bin/Release/net10.0/WeChat.LoadGenerator.dll"
+
+scripts/rabbitmq.sh ensure
+for project in bench/WeChat.LoadGenerator bench/WeChat.BareEndpoint; do
+  dotnet build "$project" -c Release -v quiet -nologo >/dev/null
+done
+purge() { rabbitmqctl purge_queue "$1" >/dev/null 2>&1 || true; }
+
+echo "== 1. ingest: bare endpoint vs platform API (64 connections, plaintext, nothing consuming)"
+scripts/stack.sh down >/dev/null
+(cd bench/WeChat.BareEndpoint/bin/Release/net10.0 && exec dotnet WeChat.BareEndpoint.dll --urls http://127.0.0.1:5090 >/dev/null 2>&1) &
+bare=$!
+for _ in $(seq 1 60); do curl -s -o /dev/null http://127.0.0.1:5090/ && break; sleep 0.5; done
+$generator --target http://127.0.0.1:5090 --mode plain --count 5000 --label warm-up >/dev/null
+$generator --target http://127.0.0.1:5090 --mode plain --count "$count" --label "bare endpoint" --json "$out/bare.json" | tee "$out/bare.txt"
+kill "$bare"; wait "$bare" 2>/dev/null || true
+purge bare-inbound
+
+rm -f .stack/wechat.db*
+scripts/stack.sh up --workers 0
+$generator --mode plain --count 5000 --label warm-up >/dev/null
+$generator --mode plain --count "$count" --label "platform API (plaintext)" --json "$out/api-plain.json" | tee "$out/api-plain.txt"
+$generator --mode aes --count "$count" --label "platform API (safe mode)" --json "$out/api-aes.json" | tee "$out/api-aes.txt"
+purge wechat-inbound
+python3 - "$out" <<'EOF'
+import json, sys
+d = sys.argv[1]
+bare = json.load(open(f"{d}/bare.json"))["Throughput"]
+plain = json.load(open(f"{d}/api-plain.json"))["Throughput"]
+print(f"ingest ratio platform/bare (plaintext): {plain / bare:.0%}  ({plain:.0f} vs {bare:.0f} callbacks/s)")
+EOF
+
+echo "== 2. ack latency at 1,000 callbacks/s offered, one worker consuming"
+scripts/stack.sh start-worker 1
+followers=3000
+$generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --count "$followers" --followers "$followers" --label "warm-up (creates followers)" >/dev/null
+$generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 1000 --count "$count" --followers $((count / 4)) \
+  --watch-pid "$(cat .stack/api.pid)" --label "ack at 1000/s" --json "$out/rate1000.json" | tee "$out/rate1000.txt"
+purge wechat-inbound
+
+echo "== 3. end-to-end at 500 messages/s, one worker"
+scripts/stack.sh kill-worker 1 >/dev/null
+scripts/stack.sh start-worker 1
+$generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --count "$followers" --followers "$followers" --label "warm-up" >/dev/null
+$generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 500 --count $((count / 2)) --followers "$followers" \
+  --watch-pid "$(cat .stack/api.pid)" --label "end-to-end at 500/s" --json "$out/rate500.json" | tee "$out/rate500.txt"
+
+scripts/stack.sh down
