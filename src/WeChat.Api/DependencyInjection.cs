@@ -1,4 +1,9 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using WeChat.Api.Callback;
+using WeChat.Api.Internal;
+using WeChat.Application;
 using WeChat.Application.Common.Behaviours;
 using WeChat.Application.Configuration;
 using WeChat.Infrastructure;
@@ -29,6 +34,16 @@ public static class DependencyInjection
             ];
         });
         builder.Services.AddSingleton<CallbackProcessor>();
+
+        builder.Services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(ApiOptions.SectionName);
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ValidationExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
         return builder;
     }
 }

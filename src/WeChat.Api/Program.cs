@@ -1,5 +1,7 @@
 using WeChat.Api;
 using WeChat.Api.Callback;
+using WeChat.Api.Internal;
+using WeChat.Api.WebLogin;
 using WeChat.Application;
 using WeChat.Infrastructure;
 using WeChat.Infrastructure.Hosting;
@@ -9,14 +11,17 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddApplication();
 builder.AddInfrastructure();
 builder.AddApi();
-
 builder.AddPlatformHealthChecks();
 
 var app = builder.Build();
 
-app.MapPlatformHealthChecks();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 
+app.MapPlatformHealthChecks();
 app.MapWeChatCallback();
+app.MapInternalApi();
+app.MapWebLogin();
 
 app.Run();
 

@@ -8,6 +8,7 @@ using WeChat.Application.Followers;
 using WeChat.Application.Inbound;
 using WeChat.Application.Outbox;
 using WeChat.Application.Replies;
+using WeChat.Application.WebLogin;
 
 namespace WeChat.Application;
 
@@ -20,6 +21,7 @@ public static class DependencyInjection
         services.AddValidatedOptions<WeChatOptions, WeChatOptionsValidator>(WeChatOptions.SectionName);
         services.AddValidatedOptions<ConversationOptions, ConversationOptionsValidator>(ConversationOptions.SectionName);
         services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(OutboxOptions.SectionName);
+        services.AddValidatedOptions<OAuthOptions, OAuthOptionsValidator>(OAuthOptions.SectionName);
 
         services.AddSingleton<WeChatMetrics>();
         services.AddScoped<OutboxRecorder>();
@@ -27,7 +29,8 @@ public static class DependencyInjection
         services.AddScoped<FollowerDirectory>();
         services.AddScoped<ConversationTurn>();
         services.AddSingleton<ReplyRuleCache>();
-        services.AddScoped<ReplyRules>();
+        services.AddScoped<ReplyRuleMatcher>();
+        services.AddSingleton<WebLoginSigner>();
         return builder;
     }
 

@@ -11,7 +11,7 @@ namespace WeChat.Application.Inbound;
 /// <summary>A follow, possibly through a parametric QR code (scene without the <c>qrscene_</c> prefix).</summary>
 public sealed record HandleSubscribe(InboundEnvelope Envelope, string? QrScene) : IInboundCommand;
 
-public sealed class HandleSubscribeHandler(FollowerDirectory directory, ConversationTurn turn, ReplyRules rules, OutboxWriter outbox)
+public sealed class HandleSubscribeHandler(FollowerDirectory directory, ConversationTurn turn, ReplyRuleMatcher rules, OutboxWriter outbox)
     : ICommandHandler<HandleSubscribe, InboundResult>
 {
     public async ValueTask<InboundResult> Handle(HandleSubscribe command, CancellationToken cancellationToken)
@@ -48,7 +48,7 @@ public sealed class HandleUnsubscribeHandler(FollowerDirectory directory, TimePr
 /// <summary>An existing follower scanned a parametric QR code.</summary>
 public sealed record HandleScan(InboundEnvelope Envelope, string? Scene) : IInboundCommand;
 
-public sealed class HandleScanHandler(ConversationTurn turn, ReplyRules rules, OutboxWriter outbox) : ICommandHandler<HandleScan, InboundResult>
+public sealed class HandleScanHandler(ConversationTurn turn, ReplyRuleMatcher rules, OutboxWriter outbox) : ICommandHandler<HandleScan, InboundResult>
 {
     public async ValueTask<InboundResult> Handle(HandleScan command, CancellationToken cancellationToken)
     {
@@ -79,7 +79,7 @@ public sealed class HandleLocationReportHandler(FollowerDirectory directory) : I
 /// <summary>A menu button that reports to the platform: click, scancode, picture and location-select buttons, matched by key.</summary>
 public sealed record HandleMenuClick(InboundEnvelope Envelope, string? Key, double? Latitude = null, double? Longitude = null) : IInboundCommand;
 
-public sealed class HandleMenuClickHandler(ConversationTurn turn, ReplyRules rules, OutboxWriter outbox) : ICommandHandler<HandleMenuClick, InboundResult>
+public sealed class HandleMenuClickHandler(ConversationTurn turn, ReplyRuleMatcher rules, OutboxWriter outbox) : ICommandHandler<HandleMenuClick, InboundResult>
 {
     public async ValueTask<InboundResult> Handle(HandleMenuClick command, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ public sealed record HandleTextMessage(InboundEnvelope Envelope, string Content,
 
 public sealed class HandleTextMessageHandler(
     ConversationTurn turn,
-    ReplyRules rules,
+    ReplyRuleMatcher rules,
     OutboxWriter outbox,
     IOptions<ConversationOptions> options,
     TimeProvider time) : ICommandHandler<HandleTextMessage, InboundResult>
@@ -50,7 +50,7 @@ public sealed class HandleTextMessageHandler(
 /// <summary>Pictures, voice without recognition, video, links, Mini Program cards, unknown message types: the default reply.</summary>
 public sealed record HandleUserMessage(InboundEnvelope Envelope) : IInboundCommand;
 
-public sealed class HandleUserMessageHandler(ConversationTurn turn, ReplyRules rules, OutboxWriter outbox)
+public sealed class HandleUserMessageHandler(ConversationTurn turn, ReplyRuleMatcher rules, OutboxWriter outbox)
     : ICommandHandler<HandleUserMessage, InboundResult>
 {
     public async ValueTask<InboundResult> Handle(HandleUserMessage command, CancellationToken cancellationToken)
@@ -68,7 +68,7 @@ public sealed class HandleUserMessageHandler(ConversationTurn turn, ReplyRules r
 /// <summary>A location the follower sent: remembered, then the default reply.</summary>
 public sealed record HandleLocationMessage(InboundEnvelope Envelope, double Latitude, double Longitude, string? Label) : IInboundCommand;
 
-public sealed class HandleLocationMessageHandler(ConversationTurn turn, ReplyRules rules, OutboxWriter outbox)
+public sealed class HandleLocationMessageHandler(ConversationTurn turn, ReplyRuleMatcher rules, OutboxWriter outbox)
     : ICommandHandler<HandleLocationMessage, InboundResult>
 {
     public async ValueTask<InboundResult> Handle(HandleLocationMessage command, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using WeChat.Application.Abstractions.WeChatApi;
 using WeChat.Application.Conversations;
 using WeChat.Application.Followers;
 using WeChat.Application.Outbox;
+using WeChat.Application.Templates;
 using WeChat.Domain.Outbox;
 using WeChat.Domain.Replies;
 using WeChat.Domain.Templates;
@@ -36,9 +37,6 @@ internal sealed class CustomerServiceMessageExecutor(IWeChatMessagingApi messagi
         OutboxAttempt.From(await messaging.SendCustomerServiceMessageAsync(
             message.AppId, message.ToUser, OutboxJson.Deserialize<ReplyContent>(message.Payload), message.KfAccount, cancellationToken));
 }
-
-/// <summary>Payload of a template row: the row in TemplateMessages holds the request.</summary>
-public sealed record TemplateMessagePayload(Guid TemplateMessageId);
 
 internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDbContextFactory<WeChatDbContext> databases, TimeProvider time) : IOutboxExecutor
 {

@@ -27,6 +27,8 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     private PipelineHarness(SimulatedAccountOptions account) => Account = account;
 
+    public const string ApiKey = "integration-test-key-0123456789";
+
     public SimulatedAccountOptions Account { get; }
 
     public RunningSimulator Simulator { get; private set; } = null!;
@@ -58,6 +60,9 @@ public sealed class PipelineHarness : IAsyncDisposable
         harness.Settings["Messaging:InboundQueueName"] = $"wechat-inbound-test-{Guid.NewGuid():N}";
         harness.Settings["Outbox:LeaseSeconds"] = "5";
         harness.Settings["Outbox:SweepIntervalMilliseconds"] = "200";
+        harness.Settings["Api:Keys:0"] = ApiKey;
+        harness.Settings["OAuth:AllowedReturnHosts:0"] = "app.example.com";
+        harness.Settings["WeChat:OAuthAuthorizeUrl"] = new Uri(harness.Simulator.BaseAddress, "connect/oauth2/authorize").ToString();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             harness.Settings[key] = value;
@@ -127,6 +132,14 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     /// <summary>Gives stragglers (a duplicate that should not come) time to show up.</summary>
     public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(2));
+
+    /// <summary>An HTTP client for the internal API, with the key.</summary>
+    public HttpClient InternalApi()
+    {
+        var client = Api.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
 
     public string WorkerOutput() => string.Join("\n----\n", _workers.Select(w => w.Output));
 

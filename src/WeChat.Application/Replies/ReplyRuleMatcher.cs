@@ -28,7 +28,7 @@ public sealed class ReplyRuleCache
 /// applies to the next message on every worker. Regex rules run with a timeout; a pathological
 /// pattern cannot stall a worker.
 /// </summary>
-public sealed partial class ReplyRules(IApplicationDbContext db, ReplyRuleCache cache, ILogger<ReplyRules> logger)
+public sealed partial class ReplyRuleMatcher(IApplicationDbContext db, ReplyRuleCache cache, ILogger<ReplyRuleMatcher> logger)
 {
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 
