@@ -9,6 +9,7 @@ using WeChat.Application.Configuration;
 using WeChat.Application.Outbox;
 using WeChat.Infrastructure.Accounts;
 using WeChat.Infrastructure.Messaging;
+using WeChat.Infrastructure.Operations;
 using WeChat.Infrastructure.Outbox;
 using WeChat.Infrastructure.Persistence;
 using WeChat.Infrastructure.WeChatApi;
@@ -49,6 +50,8 @@ public static class DependencyInjection
         services.AddSingleton<IOutboxExecutor, FollowerProfileExecutor>();
         services.AddSingleton<OutboxSender>();
         services.AddSingleton<IOutboxDispatcher>(provider => provider.GetRequiredService<OutboxSender>());
+        services.AddValidatedOptions<InboxOptions, InboxOptionsValidator>(InboxOptions.SectionName);
+        services.AddSingleton<PlatformOperations>();
         return builder;
     }
 
@@ -105,6 +108,7 @@ public static class DependencyInjection
         if (roles.HasFlag(MessagingRoles.Consume))
         {
             services.AddHostedService<OutboxSweeper>();
+            services.AddHostedService<InboxJanitor>();
         }
 
         return builder;

@@ -3,6 +3,11 @@ using WeChat.Infrastructure;
 using WeChat.Infrastructure.Hosting;
 using WeChat.Worker;
 
+if (await HostCommands.TryRunWithoutHostAsync(args) is { } probed)
+{
+    return probed;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplication();
@@ -10,9 +15,17 @@ builder.AddInfrastructure();
 builder.AddWorker();
 
 builder.AddPlatformHealthChecks();
+builder.AddPlatformObservability("wechat-worker");
 
 var app = builder.Build();
 
-app.MapPlatformHealthChecks();
+if (await HostCommands.TryRunAsync(args, app.Services) is { } exitCode)
+{
+    return exitCode;
+}
 
-app.Run();
+app.MapPlatformHealthChecks();
+app.MapPlatformMetrics();
+
+await app.RunAsync();
+return 0;

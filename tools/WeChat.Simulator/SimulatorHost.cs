@@ -44,7 +44,7 @@ public static class SimulatorHost
         {
             builder.WebHost.UseUrls(url);
         }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
@@ -64,6 +64,7 @@ public static class SimulatorHost
         app.MapFakeWeChatApi();
         app.MapSimulatorControl();
         app.MapGet("/", () => Results.Text("WeChat simulator: fake API at /cgi-bin, /sns, /customservice; control at /_sim (see README)."));
+        app.MapGet("/health/live", () => Results.Text("Healthy"));
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using WeChat.Infrastructure.Hosting;
 using WeChat.Simulator.Chat;
 
 namespace WeChat.Simulator;
@@ -13,6 +14,11 @@ public static class SimulatorProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (await HostCommands.TryRunWithoutHostAsync(args) is { } probed)
+        {
+            return probed;
+        }
+
         if (args.Length > 0 && args[0] == "chat")
         {
             return await ChatMode.RunAsync(args[1..]);

@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions;
+using WeChat.Application.Common.Observability;
 using WeChat.Application.Configuration;
 
 namespace WeChat.Api.Callback;
@@ -26,11 +28,12 @@ public static partial class WeChatCallbackEndpoints
         string appId,
         [AsParameters] CallbackQuery query,
         CallbackProcessor processor,
+        WeChatMetrics metrics,
         ILogger<CallbackProcessor> logger)
     {
         var rejection = processor.VerifyUrl(appId, query);
         return rejection is { } reason
-            ? Reject(logger, appId, reason)
+            ? Reject(logger, metrics, appId, reason)
             : TypedResults.Text(query.Echostr, TextPlain);
     }
 
@@ -42,35 +45,42 @@ public static partial class WeChatCallbackEndpoints
         CallbackProcessor processor,
         IInboundMessagePublisher publisher,
         IOptions<WeChatOptions> wechat,
+        WeChatMetrics metrics,
         ILogger<CallbackProcessor> logger)
     {
+        var started = Stopwatch.GetTimestamp();
         if (processor.PreCheck(appId, query, out var account) is { } rejection)
         {
-            return Reject(logger, appId, rejection);
+            return Reject(logger, metrics, appId, rejection);
         }
 
         var body = await ReadBodyAsync(request, wechat.Value.MaxCallbackBodyBytes, request.HttpContext.RequestAborted);
         if (body is null)
         {
-            return Reject(logger, appId, CallbackRejection.BodyTooLarge);
+            return Reject(logger, metrics, appId, CallbackRejection.BodyTooLarge);
         }
 
         var verdict = processor.Decode(account!, query, body);
         if (verdict.Rejection is { } decodeRejection)
         {
-            return Reject(logger, appId, decodeRejection);
+            return Reject(logger, metrics, appId, decodeRejection);
         }
 
         var accepted = verdict.Accepted!;
         // The publisher keeps the answer inside Messaging:AckDeadlineMilliseconds, well before WeChat gives up.
         var outcome = await publisher.PublishAsync(accepted, request.HttpContext.RequestAborted);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (outcome == PublishOutcome.Unavailable)
         {
             LogUnavailable(logger, appId, accepted.DedupKey);
+            metrics.CallbackRejected("Unavailable");
+            metrics.CallbackAnswered(elapsed, StatusCodes.Status503ServiceUnavailable);
             return TypedResults.Text("temporarily unavailable", TextPlain, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         LogAccepted(logger, appId, accepted.DedupKey, accepted.Message.MsgType, outcome);
+        metrics.CallbackAccepted(appId, outcome.ToString());
+        metrics.CallbackAnswered(elapsed, StatusCodes.Status200OK);
         return TypedResults.Text(Success, TextPlain);
     }
 
@@ -118,9 +128,10 @@ public static partial class WeChatCallbackEndpoints
         }
     }
 
-    private static ContentHttpResult Reject(ILogger logger, string appId, CallbackRejection rejection)
+    private static ContentHttpResult Reject(ILogger logger, WeChatMetrics metrics, string appId, CallbackRejection rejection)
     {
         LogRejected(logger, appId, rejection, rejection.StatusCode());
+        metrics.CallbackRejected(rejection.ToString());
         return TypedResults.Text(rejection.Describe(), TextPlain, statusCode: rejection.StatusCode());
     }
 

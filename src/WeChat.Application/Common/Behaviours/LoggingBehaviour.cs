@@ -16,12 +16,22 @@ public sealed partial class LoggingBehaviour<TMessage, TResponse>(ILogger<Loggin
         var name = typeof(TMessage).Name;
         var envelope = (message as IInboundCommand)?.Envelope;
         using var scope = envelope is null ? null : logger.BeginScope(new Dictionary<string, object> { ["AppId"] = envelope.AppId, ["DedupKey"] = envelope.DedupKey });
+        using var activity = WeChatTracing.Source.StartActivity(name);
+        if (envelope is not null)
+        {
+            activity?.SetTag("wechat.app_id", envelope.AppId);
+            activity?.SetTag("wechat.dedup_key", envelope.DedupKey);
+            activity?.SetTag("wechat.msg_type", envelope.MsgType);
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
             var response = await next(message, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            metrics.HandlerCompleted(name, elapsed, response is InboundResult result ? result.ToString() : "ok");
+            var outcome = response is InboundResult result ? result.ToString() : "ok";
+            activity?.SetTag("wechat.outcome", outcome);
+            metrics.HandlerCompleted(name, elapsed, outcome);
             LogHandled(logger, name, elapsed, response);
             return response;
         }
@@ -29,6 +39,7 @@ public sealed partial class LoggingBehaviour<TMessage, TResponse>(ILogger<Loggin
         {
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             metrics.HandlerCompleted(name, elapsed, "failed");
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             LogFailed(logger, ex, name, elapsed);
             throw;
         }

@@ -66,3 +66,11 @@ public sealed class WeChatMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 }
+
+/// <summary>The platform's own spans (one per mediator command), beside ASP.NET Core, HttpClient and MassTransit's.</summary>
+public static class WeChatTracing
+{
+    public const string SourceName = "WeChat.Platform";
+
+    public static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using OpenTelemetry.Trace;
+using WeChat.IntegrationTests.Infrastructure;
+using WeChat.Simulator;
+using WeChat.Simulator.Callbacks;
+
+namespace WeChat.IntegrationTests.Observability;
+
+/// <summary>One trace runs from WeChat's callback through the bus and the handler to the reply sent to WeChat.</summary>
+public sealed class TracingTests : IAsyncLifetime
+{
+    private readonly List<Activity> _spans = [];
+    private readonly TempDatabase _database = new();
+    private readonly SimulatedAccountOptions _account = TestAccounts.Create("trc");
+    private RunningSimulator _simulator = null!;
+    private WebApplicationFactory<Program> _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        var forward = new ForwardingHandler();
+        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Accounts = [_account] }, callbackHandler: forward);
+        var settings = TestAccounts.Settings([_account]);
+        settings["WeChat:ApiBaseUrl"] = _simulator.BaseAddress.ToString();
+        settings["Database:Provider"] = "Sqlite";
+        settings["ConnectionStrings:WeChat"] = _database.ConnectionString;
+        settings["Messaging:Transport"] = "InMemory";
+        _api = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Testing");
+            foreach (var (key, value) in settings)
+            {
+                host.UseSetting(key, value);
+            }
+
+            host.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans)));
+        });
+        forward.InnerHandler = _api.Server.CreateHandler();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await _simulator.DisposeAsync();
+        _database.Dispose();
+    }
+
+    [Fact]
+    public async Task The_callback_the_consume_the_handler_and_the_reply_share_one_trace()
+    {
+        await _simulator.Sender.SendAsync(_account.AppId, Push.Text(_account.OriginalId, "oTraced00000001", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "帮助"));
+        await PipelineHarness.WaitUntilAsync(() => Spans().Any(s => s.DisplayName.Contains("custom/send", StringComparison.Ordinal) || s.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true),
+            TimeSpan.FromSeconds(30), "the reply's span");
+
+        var callback = Spans().First(s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path")?.ToString() == $"/wechat/{_account.AppId}");
+        var trace = Spans().Where(s => s.TraceId == callback.TraceId).ToList();
+        Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
+        Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
+        Assert.Contains(trace, s => s.Source.Name == "WeChat.Platform" && s.DisplayName == "HandleTextMessage");
+        Assert.Contains(trace, s => s.Kind == ActivityKind.Client && s.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true);
+    }
+
+    private List<Activity> Spans()
+    {
+        lock (_spans)
+        {
+            return [.. _spans];
+        }
+    }
+
+    private sealed class ForwardingHandler : DelegatingHandler;
+}
