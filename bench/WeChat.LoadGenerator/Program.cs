@@ -59,7 +59,11 @@ public sealed record LoadOptions(
     int? WatchPid,
     string? JsonOutput,
     string Label,
-    string? FollowerPrefix)
+    string? FollowerPrefix,
+    double? FaultAtSeconds,
+    string? FaultCommand,
+    double? RecoverAtSeconds,
+    string? RecoverCommand)
 {
     public const string Usage = """
         dotnet run -c Release --project bench/WeChat.LoadGenerator -- [options]
@@ -77,6 +81,8 @@ public sealed record LoadOptions(
           --json FILE          also write the result as JSON
           --label TEXT         name of this run in the report
           --follower-prefix P  OpenID prefix, to reuse the followers of an earlier run (default: new each run)
+          --fault-at S --fault CMD       run shell command CMD S seconds into the run (a fault drill)
+          --recover-at S --recover CMD   run CMD at S seconds (ends the fault); recovery time is reported
         """;
 
     public static LoadOptions Parse(string[] args)
@@ -116,7 +122,11 @@ public sealed record LoadOptions(
             Int("watch-pid"),
             values.GetValueOrDefault("json"),
             Get("label", mode),
-            values.GetValueOrDefault("follower-prefix"));
+            values.GetValueOrDefault("follower-prefix"),
+            values.TryGetValue("fault-at", out var faultAt) ? double.Parse(faultAt, CultureInfo.InvariantCulture) : null,
+            values.GetValueOrDefault("fault"),
+            values.TryGetValue("recover-at", out var recoverAt) ? double.Parse(recoverAt, CultureInfo.InvariantCulture) : null,
+            values.GetValueOrDefault("recover"));
     }
 }
 
@@ -136,7 +146,11 @@ public sealed record LoadResult(
     double? EndToEndP50Ms,
     double? EndToEndP99Ms,
     double? PeakWorkingSetMb,
-    string Offered)
+    string Offered,
+    double? ProcessingThroughput,
+    int Accepted,
+    int AcceptedWithoutReply,
+    double? RecoverySeconds)
 {
     public string Describe()
     {
@@ -146,6 +160,12 @@ public sealed record LoadResult(
         if (EndToEndP50Ms is not null)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  end-to-end ms (callback → reply at the simulator): p50 {EndToEndP50Ms:0.0}  p99 {EndToEndP99Ms:0.0}; replies {RepliesReceived}/{Sent}, duplicates {DuplicateReplies}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  processing: {ProcessingThroughput:0} replies/s (first send → last reply); accepted {Accepted}, accepted without reply {AcceptedWithoutReply}");
+        }
+
+        if (RecoverySeconds is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  recovery: backlog from the fault cleared {RecoverySeconds:0.0} s after it ended");
         }
 
         if (PeakWorkingSetMb is not null)
@@ -173,6 +193,7 @@ internal sealed class LoadRun(LoadOptions options)
         var followers = Enumerable.Range(0, Math.Min(options.Followers, options.Count)).Select(i => $"{options.FollowerPrefix ?? "oLoad" + _runId}{i:D7}").ToArray();
         var sentAt = new DateTimeOffset[options.Count];
         var latencies = new double[options.Count];
+        var accepted = new bool[options.Count];
         var nonSuccess = 0;
         long sinceSequence = 0;
         if (options.Simulator is not null)
@@ -185,6 +206,10 @@ internal sealed class LoadRun(LoadOptions options)
         var watcher = options.WatchPid is { } pid ? WatchWorkingSetAsync(pid, value => peakWorkingSet = Math.Max(peakWorkingSet, value), watching.Token) : Task.CompletedTask;
 
         var clock = Stopwatch.StartNew();
+        var runStarted = DateTimeOffset.UtcNow;
+        var drill = Task.WhenAll(
+            RunAtAsync(options.FaultAtSeconds, options.FaultCommand, clock),
+            RunAtAsync(options.RecoverAtSeconds, options.RecoverCommand, clock));
         async Task SendOne(int index, TimeSpan scheduled)
         {
             var xml = Push.Text(options.OriginalId, followers[index % followers.Length], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "帮助");
@@ -204,6 +229,10 @@ internal sealed class LoadRun(LoadOptions options)
                 if (!response.IsSuccessStatusCode || body != "success")
                 {
                     Interlocked.Increment(ref nonSuccess);
+                }
+                else
+                {
+                    accepted[index] = true;
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -245,9 +274,10 @@ internal sealed class LoadRun(LoadOptions options)
         }
 
         var duration = clock.Elapsed.TotalSeconds;
-        var (replies, duplicates, e2eP50, e2eP99) = options.Simulator is null
-            ? (0, 0, (double?)null, (double?)null)
-            : await EndToEndAsync(followers, sentAt, sinceSequence);
+        await drill;
+        var endToEnd = options.Simulator is null
+            ? new EndToEnd(0, 0, null, null, null, 0, null)
+            : await EndToEndAsync(followers, sentAt, accepted, sinceSequence, runStarted);
         await watching.CancelAsync();
         await watcher;
 
@@ -263,12 +293,18 @@ internal sealed class LoadRun(LoadOptions options)
             Percentile(latencies, 0.90),
             Percentile(latencies, 0.99),
             latencies[^1],
-            replies,
-            duplicates,
-            e2eP50,
-            e2eP99,
+            endToEnd.Replies,
+            endToEnd.Duplicates,
+            endToEnd.P50,
+            endToEnd.P99,
             options.WatchPid is null ? null : peakWorkingSet / 1024.0 / 1024.0,
-            options.Rate is { } offered ? $"{offered}/s" : $"{options.Concurrency} connections");
+            options.Rate is { } offered ? $"{offered}/s" : $"{options.Concurrency} connections",
+            endToEnd.LastReply is { } last ? endToEnd.Replies / (last - runStarted).TotalSeconds : null,
+            accepted.Count(a => a),
+            endToEnd.AcceptedWithoutReply,
+            endToEnd.LastReplyForBacklog is { } cleared && options.RecoverAtSeconds is { } recoverAt
+                ? Math.Max(0, (cleared - runStarted).TotalSeconds - recoverAt)
+                : null);
     }
 
     /// <summary>Tells the simulator these followers just wrote (their windows open) and returns where its call log stands.</summary>
@@ -288,8 +324,11 @@ internal sealed class LoadRun(LoadOptions options)
     /// Pairs each follower's replies, in arrival order, with that follower's callbacks, in send order
     /// (one reply per callback is expected); extra replies are duplicates.
     /// </summary>
-    private async Task<(int Replies, int Duplicates, double? P50, double? P99)> EndToEndAsync(string[] followers, DateTimeOffset[] sentAt, long sinceSequence)
+    private sealed record EndToEnd(int Replies, int Duplicates, double? P50, double? P99, DateTimeOffset? LastReply, int AcceptedWithoutReply, DateTimeOffset? LastReplyForBacklog);
+
+    private async Task<EndToEnd> EndToEndAsync(string[] followers, DateTimeOffset[] sentAt, bool[] accepted, long sinceSequence, DateTimeOffset runStarted)
     {
+        var expected = accepted.Count(a => a);
         using var simulator = new HttpClient { BaseAddress = options.Simulator, Timeout = TimeSpan.FromSeconds(60) };
         var sends = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
         for (var i = 0; i < sentAt.Length; i++)
@@ -312,7 +351,7 @@ internal sealed class LoadRun(LoadOptions options)
         var received = 0;
         var deadline = DateTimeOffset.UtcNow + options.EndToEndTimeout;
         var since = sinceSequence;
-        while (received < sentAt.Length && DateTimeOffset.UtcNow < deadline)
+        while (received < expected && DateTimeOffset.UtcNow < deadline)
         {
             var calls = await simulator.GetFromJsonAsync<JsonArray>($"_sim/calls?path=custom/send&appId={options.AppId}&since={since}") ?? [];
             foreach (var call in calls)
@@ -333,28 +372,75 @@ internal sealed class LoadRun(LoadOptions options)
                 received++;
             }
 
-            if (received < sentAt.Length)
+            if (received < expected)
             {
                 await Task.Delay(500);
             }
         }
 
-        var endToEnd = new List<double>();
+        // Refused callbacks (503) get no reply: WeChat would send them again. Only accepted ones count.
+        var acceptedSends = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < sentAt.Length; i++)
+        {
+            if (accepted[i])
+            {
+                var follower = followers[i % followers.Length];
+                acceptedSends[follower] = acceptedSends.GetValueOrDefault(follower) + 1;
+            }
+        }
+
+        var latencies = new List<double>();
         var duplicates = 0;
-        foreach (var (follower, times) in replies)
+        var missing = 0;
+        DateTimeOffset? last = null;
+        foreach (var (follower, count) in acceptedSends)
         {
+            var times = replies.GetValueOrDefault(follower) ?? [];
+            duplicates += Math.Max(0, times.Count - count);
+            missing += Math.Max(0, count - times.Count);
             var sent = sends[follower];
-            duplicates += Math.Max(0, times.Count - sent.Count);
-            endToEnd.AddRange(times.Take(sent.Count).Select((at, k) => (at - sent[k]).TotalMilliseconds));
+            latencies.AddRange(times.Take(count).Select((at, k) => (at - sent[Math.Min(k, sent.Count - 1)]).TotalMilliseconds));
+            if (times.Count > 0 && (last is null || times.Max() > last))
+            {
+                last = times.Max();
+            }
         }
 
-        if (endToEnd.Count == 0)
+        // Recovery: once the fault has ended, the first message answered within a second of being
+        // sent shows the backlog the fault built up has drained.
+        DateTimeOffset? backlogCleared = null;
+        if (options.RecoverAtSeconds is { } recoverAt)
         {
-            return (0, duplicates, null, null);
+            var recoverAtTime = runStarted.AddSeconds(recoverAt);
+            backlogCleared = sends
+                .SelectMany(pair => pair.Value.Select((sent, k) => (Sent: sent, Reply: replies.GetValueOrDefault(pair.Key) is { } r && k < r.Count ? r[k] : (DateTimeOffset?)null)))
+                .Where(pair => pair.Sent >= recoverAtTime && pair.Reply is { } reply && reply - pair.Sent < TimeSpan.FromSeconds(1))
+                .Select(pair => pair.Reply)
+                .Min();
         }
 
-        var sorted = endToEnd.Order().ToArray();
-        return (received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+        var sorted = latencies.Order().ToArray();
+        return sorted.Length == 0
+            ? new EndToEnd(0, duplicates, null, null, null, missing, backlogCleared)
+            : new EndToEnd(received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99), last, missing, backlogCleared);
+    }
+
+    private static async Task RunAtAsync(double? atSeconds, string? command, Stopwatch clock)
+    {
+        if (atSeconds is not { } at || string.IsNullOrEmpty(command))
+        {
+            return;
+        }
+
+        var wait = TimeSpan.FromSeconds(at) - clock.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await process.WaitForExitAsync();
+        await Console.Error.WriteLineAsync($"[{clock.Elapsed.TotalSeconds:0.0} s] ran `{command}` → exit {process.ExitCode}");
     }
 
     private static async Task WatchWorkingSetAsync(int pid, Action<long> observe, CancellationToken cancellationToken)
