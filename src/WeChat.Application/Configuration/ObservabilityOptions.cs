@@ -15,6 +15,12 @@ public sealed class ObservabilityOptions
 
     /// <summary>Serve metrics for Prometheus at <c>/metrics</c>.</summary>
     public bool PrometheusEndpoint { get; set; } = true;
+
+    /// <summary>
+    /// Record traces. Default: only when an OTLP endpoint is configured (spans nobody exports cost
+    /// CPU on every callback and message).
+    /// </summary>
+    public bool? Tracing { get; set; }
 }
 
 public sealed class ObservabilityOptionsValidator : AbstractValidator<ObservabilityOptions>

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using WeChat.Application.Abstractions;
+using WeChat.Domain.Accounts;
 using WeChat.Domain.Replies;
 
 namespace WeChat.Application.Replies;
@@ -32,6 +33,12 @@ public sealed partial class ReplyRuleMatcher(IApplicationDbContext db, ReplyRule
 {
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 
+    private static readonly Func<DbContext, string, Task<long?>> RulesVersion = EF.CompileAsyncQuery(
+        (DbContext context, string appId) => context.Set<AccountRecord>().AsNoTracking()
+            .Where(account => account.AppId == appId)
+            .Select(account => (long?)account.RulesVersion)
+            .FirstOrDefault());
+
     public async Task<ReplyContent?> ForTextAsync(string appId, string text, CancellationToken cancellationToken)
     {
         var set = await LoadAsync(appId, cancellationToken);
@@ -55,10 +62,7 @@ public sealed partial class ReplyRuleMatcher(IApplicationDbContext db, ReplyRule
 
     private async Task<CompiledRuleSet> LoadAsync(string appId, CancellationToken cancellationToken)
     {
-        var version = await db.AccountRecords.AsNoTracking()
-            .Where(account => account.AppId == appId)
-            .Select(account => (long?)account.RulesVersion)
-            .FirstOrDefaultAsync(cancellationToken) ?? -1;
+        var version = await RulesVersion((DbContext)db, appId) ?? -1;
         if (cache.TryGet(appId, version, out var cached))
         {
             return cached!;

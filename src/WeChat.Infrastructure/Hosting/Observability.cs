@@ -18,8 +18,9 @@ namespace WeChat.Infrastructure.Hosting;
 /// <summary>
 /// OpenTelemetry for every host: traces from ASP.NET Core, HttpClient (WeChat API calls), MassTransit
 /// (the W3C context crosses RabbitMQ, so one trace runs from the callback to the reply) and the
-/// mediator commands; metrics from the platform's meter, MassTransit, ASP.NET Core, HttpClient and
-/// the runtime. Exported over OTLP when an endpoint is configured, and scraped at <c>/metrics</c>.
+/// mediator commands (recorded when exported: <c>Observability:Tracing</c>); metrics from the
+/// platform's meter, MassTransit, ASP.NET Core, HttpClient and the runtime. Exported over OTLP when an
+/// endpoint is configured, and scraped at <c>/metrics</c>.
 /// </summary>
 public static class Observability
 {
@@ -29,13 +30,9 @@ public static class Observability
         var options = builder.Configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var version = typeof(Observability).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
+        var otlpEndpoint = options.OtlpEndpoint is { Length: > 0 } configured ? configured : builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsOperational(context.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddSource("MassTransit")
-                .AddSource(WeChatTracing.SourceName))
             .WithMetrics(metrics =>
             {
                 metrics
@@ -49,6 +46,15 @@ public static class Observability
                     metrics.AddPrometheusExporter();
                 }
             });
+
+        if (options.Tracing ?? !string.IsNullOrEmpty(otlpEndpoint))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsOperational(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddSource("MassTransit")
+                .AddSource(WeChatTracing.SourceName));
+        }
 
         if (!string.IsNullOrEmpty(options.OtlpEndpoint))
         {

@@ -53,8 +53,10 @@ public static class PersistenceRegistration
             (RelationalEventId.CommandError, LogLevel.Debug),
             (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
 
-        services.AddDbContext<TContext>(configure, optionsLifetime: ServiceLifetime.Singleton);
-        services.AddDbContextFactory<TContext>(configure);
+        // Pooled: every handler, claim and completion takes a context, and building one per use
+        // allocates far more than the work it does. The scoped context comes from the same pool.
+        services.AddPooledDbContextFactory<TContext>(configure);
+        services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
         services.AddScoped<WeChatDbContext>(provider => provider.GetRequiredService<TContext>());
         services.AddScoped<IApplicationDbContext>(provider => provider.GetRequiredService<TContext>());
         services.AddSingleton<IDbContextFactory<WeChatDbContext>, DbContextFactoryAdapter<TContext>>();

@@ -26,6 +26,7 @@ public sealed class TracingTests : IAsyncLifetime
         settings["Database:Provider"] = "Sqlite";
         settings["ConnectionStrings:WeChat"] = _database.ConnectionString;
         settings["Messaging:Transport"] = "InMemory";
+        settings["Observability:Tracing"] = "true";
         _api = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment("Testing");
@@ -50,16 +51,23 @@ public sealed class TracingTests : IAsyncLifetime
     public async Task The_callback_the_consume_the_handler_and_the_reply_share_one_trace()
     {
         await _simulator.Sender.SendAsync(_account.AppId, Push.Text(_account.OriginalId, "oTraced00000001", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => Spans().Any(s => s.DisplayName.Contains("custom/send", StringComparison.Ordinal) || s.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true),
-            TimeSpan.FromSeconds(30), "the reply's span");
 
-        var callback = Spans().First(s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path")?.ToString() == $"/wechat/{_account.AppId}");
-        var trace = Spans().Where(s => s.TraceId == callback.TraceId).ToList();
+        // Activity listeners are process-wide: other tests' spans arrive too, so follow this callback's trace only.
+        Activity? callback = null;
+        await PipelineHarness.WaitUntilAsync(
+            () => (callback ??= Spans().FirstOrDefault(s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path")?.ToString() == $"/wechat/{_account.AppId}")) is { } server
+                && Spans().Any(s => s.TraceId == server.TraceId && IsReplySend(s)),
+            TimeSpan.FromSeconds(30), "the reply's span in the callback's trace");
+
+        var trace = Spans().Where(s => s.TraceId == callback!.TraceId).ToList();
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
         Assert.Contains(trace, s => s.Source.Name == "WeChat.Platform" && s.DisplayName == "HandleTextMessage");
-        Assert.Contains(trace, s => s.Kind == ActivityKind.Client && s.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true);
+        Assert.Contains(trace, IsReplySend);
     }
+
+    private static bool IsReplySend(Activity span) =>
+        span.Kind == ActivityKind.Client && span.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true;
 
     private List<Activity> Spans()
     {
