@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using OpenTelemetry;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OpenTelemetry.Trace;
@@ -11,7 +13,7 @@ namespace WeChat.IntegrationTests.Observability;
 /// <summary>One trace runs from WeChat's callback through the bus and the handler to the reply sent to WeChat.</summary>
 public sealed class TracingTests : IAsyncLifetime
 {
-    private readonly List<Activity> _spans = [];
+    private readonly ConcurrentQueue<Activity> _spans = new();
     private readonly TempDatabase _database = new();
     private readonly SimulatedAccountOptions _account = TestAccounts.Create("trc");
     private RunningSimulator _simulator = null!;
@@ -35,7 +37,7 @@ public sealed class TracingTests : IAsyncLifetime
                 host.UseSetting(key, value);
             }
 
-            host.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans)));
+            host.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new CollectingProcessor(_spans))));
         });
         forward.InnerHandler = _api.Server.CreateHandler();
     }
@@ -53,29 +55,29 @@ public sealed class TracingTests : IAsyncLifetime
         await _simulator.Sender.SendAsync(_account.AppId, Push.Text(_account.OriginalId, "oTraced00000001", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "帮助"));
 
         // Activity listeners are process-wide: other tests' spans arrive too, so follow this callback's trace only.
-        Activity? callback = null;
+        // A span is collected when it ends, and the consume span ends after the reply it encloses: wait for all of them.
         await PipelineHarness.WaitUntilAsync(
-            () => (callback ??= Spans().FirstOrDefault(s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path")?.ToString() == $"/wechat/{_account.AppId}")) is { } server
-                && Spans().Any(s => s.TraceId == server.TraceId && IsReplySend(s)),
-            TimeSpan.FromSeconds(30), "the reply's span in the callback's trace");
+            () => CallbackTrace() is { } trace
+                && trace.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer)
+                && trace.Any(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer)
+                && trace.Any(s => s.Source.Name == "WeChat.Platform" && s.DisplayName == "HandleTextMessage")
+                && trace.Any(IsReplySend),
+            TimeSpan.FromSeconds(30), "the publish, consume, handler and reply spans in the callback's trace");
+    }
 
-        var trace = Spans().Where(s => s.TraceId == callback!.TraceId).ToList();
-        Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
-        Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
-        Assert.Contains(trace, s => s.Source.Name == "WeChat.Platform" && s.DisplayName == "HandleTextMessage");
-        Assert.Contains(trace, IsReplySend);
+    private List<Activity>? CallbackTrace()
+    {
+        var server = _spans.FirstOrDefault(s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path")?.ToString() == $"/wechat/{_account.AppId}");
+        return server is null ? null : [.. _spans.Where(s => s.TraceId == server.TraceId)];
     }
 
     private static bool IsReplySend(Activity span) =>
         span.Kind == ActivityKind.Client && span.GetTagItem("url.full")?.ToString()?.Contains("custom/send", StringComparison.Ordinal) == true;
 
-    private List<Activity> Spans()
-    {
-        lock (_spans)
-        {
-            return [.. _spans];
-        }
-    }
-
     private sealed class ForwardingHandler : DelegatingHandler;
+
+    private sealed class CollectingProcessor(ConcurrentQueue<Activity> spans) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => spans.Enqueue(data);
+    }
 }
