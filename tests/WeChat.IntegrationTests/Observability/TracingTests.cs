@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using OpenTelemetry;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using OpenTelemetry;
 using OpenTelemetry.Trace;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator;
