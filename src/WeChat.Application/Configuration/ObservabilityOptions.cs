@@ -18,7 +18,8 @@ public sealed class ObservabilityOptions
 
     /// <summary>
     /// Record traces. Default: only when an OTLP endpoint is configured (spans nobody exports cost
-    /// CPU on every callback and message).
+    /// CPU on every callback and message). Unrecorded, the trace context is still propagated through
+    /// the queue, so log lines carry the trace id either way.
     /// </summary>
     public bool? Tracing { get; set; }
 }

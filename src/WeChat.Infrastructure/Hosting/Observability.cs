@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,7 +19,8 @@ namespace WeChat.Infrastructure.Hosting;
 /// <summary>
 /// OpenTelemetry for every host: traces from ASP.NET Core, HttpClient (WeChat API calls), MassTransit
 /// (the W3C context crosses RabbitMQ, so one trace runs from the callback to the reply) and the
-/// mediator commands (recorded when exported: <c>Observability:Tracing</c>); metrics from the
+/// mediator commands (recorded when exported: <c>Observability:Tracing</c>; otherwise propagated only, so
+/// log lines still carry the trace id); metrics from the
 /// platform's meter, MassTransit, ASP.NET Core, HttpClient and the runtime. Exported over OTLP when an
 /// endpoint is configured, and scraped at <c>/metrics</c>.
 /// </summary>
@@ -55,6 +57,10 @@ public static class Observability
                 .AddSource("MassTransit")
                 .AddSource(WeChatTracing.SourceName));
         }
+        else
+        {
+            TraceContextPropagation.Enable();
+        }
 
         if (!string.IsNullOrEmpty(options.OtlpEndpoint))
         {
@@ -80,4 +86,25 @@ public static class Observability
     }
 
     private static bool IsOperational(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
+
+    /// <summary>
+    /// When no traces are recorded, MassTransit would create no activities and the trace context would
+    /// stop at the broker. Unrecorded (propagation-only) spans cost little and keep one trace id in the
+    /// log lines of the callback, the consume and the reply.
+    /// </summary>
+    private static class TraceContextPropagation
+    {
+        private static readonly Lazy<ActivityListener> Listener = new(() =>
+        {
+            var listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name is "MassTransit" or "Microsoft.AspNetCore",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            };
+            ActivitySource.AddActivityListener(listener);
+            return listener;
+        });
+
+        public static void Enable() => _ = Listener.Value;
+    }
 }
