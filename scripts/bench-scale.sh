@@ -8,7 +8,7 @@ count=${1:-8000}
 out=.stack/bench
 mkdir -p "$out"
 generator="dotnet bench/WeChat.LoadGenerator/bin/Release/net10.0/WeChat.LoadGenerator.dll"
-dotnet build bench/WeChat.LoadGenerator -c Release -v quiet -nologo >/dev/null
+dotnet build bench/WeChat.LoadGenerator -c Release -v quiet -nologo | { grep -E ": error " | sort -u >&2 || true; }  # show only errors
 for workers in 1 2 4; do
   scripts/stack.sh down >/dev/null
   rm -f .stack/wechat.db*

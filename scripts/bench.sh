@@ -15,7 +15,7 @@ generator="dotnet bench/WeChat.LoadGenerator/bin/Release/net10.0/WeChat.LoadGene
 
 scripts/rabbitmq.sh ensure
 for project in bench/WeChat.LoadGenerator bench/WeChat.BareEndpoint; do
-  dotnet build "$project" -c Release -v quiet -nologo >/dev/null
+  dotnet build "$project" -c Release -v quiet -nologo | { grep -E ": error " | sort -u >&2 || true; }  # show only errors
 done
 purge() { rabbitmqctl purge_queue "$1" >/dev/null 2>&1 || true; }
 

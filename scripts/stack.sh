@@ -75,7 +75,7 @@ up() {
   scripts/rabbitmq.sh ensure
   echo "Building ($configuration)..."
   for project in src/WeChat.Api src/WeChat.Worker tools/WeChat.Simulator; do
-    dotnet build "$project" -c "$configuration" -v quiet -nologo >/dev/null
+    dotnet build "$project" -c "$configuration" -v quiet -nologo | { grep -E ": error " | sort -u >&2 || true; }  # show only errors
   done
 
   start_process simulator "$(bin tools/WeChat.Simulator WeChat.Simulator)" "http://127.0.0.1:$sim_port" \

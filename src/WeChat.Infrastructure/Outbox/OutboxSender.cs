@@ -69,7 +69,7 @@ public sealed partial class OutboxSender(
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, OutboxStatus.Sending)
                     .SetProperty(m => m.LeaseUntil, leaseUntil)
-                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);
         }
 
         if (claimed != 1)
@@ -77,14 +77,17 @@ public sealed partial class OutboxSender(
             return false;
         }
 
+        // From the claim on, the row is carried through without the caller's token: cancelling a send
+        // that may have left (a lost broker connection cancels the consume) would strand a delivered
+        // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound it.
         var message = known is null
-            ? await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken)
+            ? await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None)
             : Claimed(known);
         OutboxAttempt attempt;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, cancellationToken);
+            attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -157,6 +157,36 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task A_reply_in_flight_when_the_broker_goes_away_is_sent_once_and_confirmed()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        const string follower = "oBrokerInFlight01";
+        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", HoldUntilReleased = true });
+        Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+        await PipelineHarness.WaitUntilAsync(() => pipeline.Simulator.Platform.Faults.Held == 1, Patience, "the reply in flight", pipeline.CallSummary);
+
+        // The worker loses its broker connection while WeChat is still answering the send.
+        try
+        {
+            await Broker.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            pipeline.Simulator.Platform.Faults.Release();
+        }
+        finally
+        {
+            await Broker.StartAsync();
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the reply", pipeline.CallSummary);
+        await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends would be recovered
+        Assert.Single(pipeline.RepliesTo(follower));
+        using var scope = pipeline.Api.Services.CreateScope();
+        var statuses = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>().OutboxMessages
+            .Where(m => m.ToUser == follower && m.Kind == OutboxKind.CustomerServiceMessage).Select(m => m.Status).ToList();
+        Assert.Equal(OutboxStatus.Sent, Assert.Single(statuses));
+    }
+
+    [Fact]
     public async Task Two_workers_consuming_two_thousand_messages_reply_to_each_exactly_once()
     {
         await using var pipeline = await PipelineHarness.StartAsync(workers: 2);

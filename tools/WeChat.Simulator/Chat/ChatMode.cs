@@ -8,7 +8,8 @@ namespace WeChat.Simulator.Chat;
 
 /// <summary>
 /// Type as a follower, see what the platform sends back. Runs the fake WeChat API in this process
-/// (the platform's replies arrive there) and posts each line to the account's callback URL.
+/// (the platform's replies arrive there) and posts each line to the account's callback URL; with
+/// <c>--attach URL</c> it uses a simulator that already runs instead (the process stack's).
 /// </summary>
 public static class ChatMode
 {
@@ -24,20 +25,13 @@ public static class ChatMode
     {
         Console.OutputEncoding = Encoding.UTF8;
         Console.InputEncoding = Encoding.UTF8;
-        var appIdArgument = Option(args, "--app-id");
+        var appId = Option(args, "--app-id");
         var openId = Option(args, "--openid") ?? "oChatUser" + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
 
-        var app = SimulatorHost.Build(["--Logging:LogLevel:Default=Warning", .. args.Where(a => a.StartsWith("--urls", StringComparison.Ordinal))]);
-        await app.StartAsync();
-        var platform = app.Services.GetRequiredService<SimulatedPlatform>();
-        var sender = app.Services.GetRequiredService<CallbackSender>();
-        var accounts = platform.Accounts;
-        var account = (appIdArgument is null ? (accounts.Count > 0 ? accounts[0] : null) : platform.FindAccount(appIdArgument))
-            ?? throw new InvalidOperationException("No simulator account configured (Simulator:Accounts in tools/WeChat.Simulator/appsettings.json).");
-
-        platform.Calls.Recorded += call => Show(call, openId);
-        Console.WriteLine($"WeChat simulator on {string.Join(", ", app.Urls)} — you are follower {openId} of {account.AppId}");
-        Console.WriteLine($"Messages go to {account.CallbackUrl} ({account.CallbackMode} mode). Start the platform first: dotnet run --project src/WeChat.Api");
+        await using IChatPlatform platform = Option(args, "--attach") is { } attach
+            ? await AttachedChatPlatform.ConnectAsync(new Uri(attach.EndsWith('/') ? attach : attach + "/"), appId, openId, call => Show(call, openId))
+            : await InProcessChatPlatform.StartAsync(args, appId, call => Show(call, openId));
+        Console.WriteLine($"You are follower {openId} of {platform.AppId}: {platform.Description}");
         Console.WriteLine(Help);
 
         while (Console.ReadLine() is { } line)
@@ -55,8 +49,7 @@ public static class ChatMode
 
             if (line == "/close")
             {
-                var closed = platform.CloseSession(account.AppId, null, openId);
-                Console.WriteLine(closed.ErrorCode == 0 ? "(the agent closed the session)" : "(no agent is serving you)");
+                Console.WriteLine(await platform.CloseSessionAsync(openId) ? "(the agent closed the session)" : "(no agent is serving you)");
                 continue;
             }
 
@@ -71,15 +64,12 @@ public static class ChatMode
                 continue;
             }
 
-            var xml = push.Build(account.OriginalId, account.AppId, platform.Time.GetUtcNow().ToUnixTimeSeconds());
-            var attempts = await sender.SendAsync(account.AppId, xml, retryUntilAcknowledged: true);
-            if (!attempts[^1].Acknowledged)
+            if (await platform.SendAsync(push) is { } refusal)
             {
-                Console.WriteLine($"(the platform answered {attempts[^1].StatusCode}: {attempts[^1].Body})");
+                Console.WriteLine($"({refusal})");
             }
         }
 
-        await app.StopAsync();
         return 0;
     }
 

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using WeChat.Application.Replies;
+using WeChat.IntegrationTests.Infrastructure;
+using WeChat.Simulator.Callbacks;
+using WeChat.Simulator.Chat;
+using WeChat.Simulator.Platform;
+
+namespace WeChat.IntegrationTests.Simulator;
+
+/// <summary>Chat mode attached to a simulator that already runs (how the README chats with the process stack).</summary>
+[Collection(SharedBroker.Name)]
+public sealed class ChatAttachTests
+{
+    [Fact]
+    public async Task An_attached_chat_sends_through_the_running_simulator_and_shows_the_replies()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        const string follower = "oChatAttached01";
+        var shown = new ConcurrentQueue<RecordedCall>();
+
+        await using (var chat = await AttachedChatPlatform.ConnectAsync(pipeline.Simulator.BaseAddress, pipeline.Account.AppId, follower, shown.Enqueue))
+        {
+            Assert.Equal(pipeline.Account.AppId, chat.AppId);
+            Assert.Null(await chat.SendAsync(new PushRequest("text", follower, Content: "帮助")));
+            await PipelineHarness.WaitUntilAsync(() => !shown.IsEmpty, TimeSpan.FromSeconds(60), "the reply in the chat", pipeline.CallSummary);
+            Assert.False(await chat.CloseSessionAsync(follower));
+        }
+
+        var reply = Assert.Single(shown);
+        Assert.Equal(follower, reply.Json()!["touser"]!.GetValue<string>());
+        Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(reply));
+    }
+
+    [Fact]
+    public async Task Attaching_to_an_address_where_no_simulator_runs_says_so()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            AttachedChatPlatform.ConnectAsync(new Uri("http://127.0.0.1:9/"), appId: null, "oNobody", _ => { }));
+
+        Assert.Contains("No simulator answers", error.Message, StringComparison.Ordinal);
+    }
+}
