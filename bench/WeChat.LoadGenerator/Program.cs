@@ -165,7 +165,7 @@ public sealed record LoadResult(
 
         if (RecoverySeconds is not null)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  recovery: backlog from the fault cleared {RecoverySeconds:0.0} s after it ended");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  recovery: the last reply delayed by a second or more arrived {RecoverySeconds:0.0} s after the fault ended");
         }
 
         if (PeakWorkingSetMb is not null)
@@ -302,8 +302,8 @@ internal sealed class LoadRun(LoadOptions options)
             endToEnd.LastReply is { } last ? endToEnd.Replies / (last - runStarted).TotalSeconds : null,
             accepted.Count(a => a),
             endToEnd.AcceptedWithoutReply,
-            endToEnd.LastReplyForBacklog is { } cleared && options.RecoverAtSeconds is { } recoverAt
-                ? Math.Max(0, (cleared - runStarted).TotalSeconds - recoverAt)
+            options.RecoverAtSeconds is { } recoverAt
+                ? endToEnd.LastLateReply is { } late ? Math.Max(0, (late - runStarted).TotalSeconds - recoverAt) : 0
                 : null);
     }
 
@@ -324,7 +324,7 @@ internal sealed class LoadRun(LoadOptions options)
     /// Pairs each follower's replies, in arrival order, with that follower's callbacks, in send order
     /// (one reply per callback is expected); extra replies are duplicates.
     /// </summary>
-    private sealed record EndToEnd(int Replies, int Duplicates, double? P50, double? P99, DateTimeOffset? LastReply, int AcceptedWithoutReply, DateTimeOffset? LastReplyForBacklog);
+    private sealed record EndToEnd(int Replies, int Duplicates, double? P50, double? P99, DateTimeOffset? LastReply, int AcceptedWithoutReply, DateTimeOffset? LastLateReply);
 
     private async Task<EndToEnd> EndToEndAsync(string[] followers, DateTimeOffset[] sentAt, bool[] accepted, long sinceSequence, DateTimeOffset runStarted)
     {
@@ -406,23 +406,22 @@ internal sealed class LoadRun(LoadOptions options)
             }
         }
 
-        // Recovery: once the fault has ended, the first message answered within a second of being
-        // sent shows the backlog the fault built up has drained.
-        DateTimeOffset? backlogCleared = null;
-        if (options.RecoverAtSeconds is { } recoverAt)
+        // Recovery: the last reply that came a second or more after its callback marks when the delay the
+        // fault caused (backlog, retries, relayed callbacks) was worked off; counted from the fault's end.
+        DateTimeOffset? lastLateReply = null;
+        if (options.RecoverAtSeconds is not null)
         {
-            var recoverAtTime = runStarted.AddSeconds(recoverAt);
-            backlogCleared = sends
+            lastLateReply = sends
                 .SelectMany(pair => pair.Value.Select((sent, k) => (Sent: sent, Reply: replies.GetValueOrDefault(pair.Key) is { } r && k < r.Count ? r[k] : (DateTimeOffset?)null)))
-                .Where(pair => pair.Sent >= recoverAtTime && pair.Reply is { } reply && reply - pair.Sent < TimeSpan.FromSeconds(1))
+                .Where(pair => pair.Reply is { } reply && reply - pair.Sent >= TimeSpan.FromSeconds(1))
                 .Select(pair => pair.Reply)
-                .Min();
+                .Max();
         }
 
         var sorted = latencies.Order().ToArray();
         return sorted.Length == 0
-            ? new EndToEnd(0, duplicates, null, null, null, missing, backlogCleared)
-            : new EndToEnd(received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99), last, missing, backlogCleared);
+            ? new EndToEnd(0, duplicates, null, null, null, missing, lastLateReply)
+            : new EndToEnd(received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99), last, missing, lastLateReply);
     }
 
     private static async Task RunAtAsync(double? atSeconds, string? command, Stopwatch clock)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using RabbitMQ.Client;
 
 namespace WeChat.IntegrationTests.Infrastructure;
 
@@ -19,6 +20,19 @@ public static class Broker
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Removes a test's queue with its error and skipped queues and their exchanges, so runs leave nothing behind.</summary>
+    public static async Task DeleteQueueAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var name in new[] { queue, queue + "_error", queue + "_skipped" })
+        {
+            await channel.QueueDeleteAsync(name);
+            await channel.ExchangeDeleteAsync(name);
         }
     }
 

@@ -157,6 +157,10 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         await Simulator.DisposeAsync();
         _database.Dispose();
+        if (Settings.GetValueOrDefault("Messaging:InboundQueueName") is { } queue && Broker.IsListening())
+        {
+            await Broker.DeleteQueueAsync(queue);
+        }
     }
 
     private sealed class LateBoundHandler : DelegatingHandler;
