@@ -48,6 +48,8 @@ public sealed partial class WeChatApiClient(IHttpClientFactory httpClients, IAcc
             var result = await SendAsync(appId, request, idempotent, read, cancellationToken);
             if (attempt == 1 && WeChatErrorCodes.IsTokenRejected(result.ErrorCode))
             {
+                // Counted (wechat.api.errors shows the 40001), not logged: the token provider logs the invalidation.
+                metrics.ApiCallCompleted(appId, operation, result.Failure, result.ErrorCode);
                 await tokens.InvalidateAsync(appId, token.Version, cancellationToken);
                 continue;
             }

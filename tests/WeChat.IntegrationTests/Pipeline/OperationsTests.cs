@@ -85,6 +85,10 @@ public sealed class OperationsTests
         using var client = pipeline.Api.CreateClient();
         await pipeline.SendAsync(pipeline.Text("oMetrics0000001", "帮助"));
         await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 0, Patience, "the reply");
+        // Another system invalidates the token: the refused call shows in the errcode counter (troubleshooting.md).
+        pipeline.Simulator.Platform.Tokens.Revoke(pipeline.Account.AppId);
+        await pipeline.SendAsync(pipeline.Text("oMetrics0000001", "菜单"));
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 1, Patience, "the reply after the revocation");
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
@@ -98,5 +102,6 @@ public sealed class OperationsTests
         Assert.Contains("wechat_handler_duration", workerMetrics, StringComparison.Ordinal);
         Assert.Contains("wechat_outbox_completed", workerMetrics, StringComparison.Ordinal);
         Assert.Contains("wechat_token_refreshes", workerMetrics, StringComparison.Ordinal);
+        Assert.Matches("wechat_api_errors_total\\{[^}]*errcode=\"40001\"[^}]*\\} 1", workerMetrics);
     }
 }
