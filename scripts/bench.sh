@@ -2,9 +2,11 @@
 # Load benchmarks of the pipeline on this machine, broker local (results go to docs/benchmarks.md by hand):
 #   1. ingest ceiling: a bare ASP.NET endpoint (signature + parse + confirmed send) vs the platform's API,
 #      same run, 64 connections, nothing consuming;
-#   2. ack latency of the platform at 1,000 callbacks/s offered, one worker consuming;
+#   2. ack latency of the platform at 1,000 callbacks/s offered, with nothing consuming and with one
+#      worker consuming;
 #   3. end-to-end latency (callback → reply at the simulator) at 500 messages/s with one worker,
-#      and the API's peak working set.
+#      and the API's peak working set;
+#   4. end-to-end latency at 200 messages/s, below what one worker handles here.
 # Usage: scripts/bench.sh [count]        (default 20000 callbacks per measured run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +45,10 @@ plain = json.load(open(f"{d}/api-plain.json"))["Throughput"]
 print(f"ingest ratio platform/bare (plaintext): {plain / bare:.0%}  ({plain:.0f} vs {bare:.0f} callbacks/s)")
 EOF
 
-echo "== 2. ack latency at 1,000 callbacks/s offered, one worker consuming"
+echo "== 2. ack latency at 1,000 callbacks/s offered: nothing consuming, then one worker consuming"
+$generator --mode mixed --rate 1000 --count "$count" --watch-pid "$(cat .stack/api.pid)" \
+  --label "ack at 1000/s, nothing consuming" --json "$out/rate1000-ingest.json" | tee "$out/rate1000-ingest.txt"
+purge wechat-inbound
 scripts/stack.sh start-worker 1
 followers=3000
 $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --count "$followers" --followers "$followers" --label "warm-up (creates followers)" >/dev/null
@@ -57,5 +62,9 @@ scripts/stack.sh start-worker 1
 $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --count "$followers" --followers "$followers" --label "warm-up" >/dev/null
 $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 500 --count $((count / 2)) --followers "$followers" \
   --watch-pid "$(cat .stack/api.pid)" --label "end-to-end at 500/s" --json "$out/rate500.json" | tee "$out/rate500.txt"
+
+echo "== 4. end-to-end below one worker's capacity: 200 messages/s"
+$generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 200 --count 6000 --followers "$followers" \
+  --label "end-to-end at 200/s" --json "$out/rate200.json" | tee "$out/rate200.txt"
 
 scripts/stack.sh down

@@ -227,7 +227,9 @@ public sealed partial class OutboxSender(
         var status = attempt.Failure switch
         {
             WeChatFailure.None => OutboxStatus.Sent,
-            WeChatFailure.Transient when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
+            // A token refused even after the client's one retry (refreshed elsewhere again meanwhile) is
+            // replaced by the next attempt: worth retrying, unlike a final refusal such as 45015.
+            WeChatFailure.Transient or WeChatFailure.InvalidCredential when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
             WeChatFailure.Ambiguous when message.Kind == OutboxKind.CustomerServiceMessage && !options.Value.ResendUnconfirmed => OutboxStatus.Unconfirmed,
             WeChatFailure.Ambiguous when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
             _ => OutboxStatus.Failed,

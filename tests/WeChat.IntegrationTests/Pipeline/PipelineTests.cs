@@ -220,4 +220,20 @@ public sealed class PipelineTests
         Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
         Assert.Equal(25, pipeline.Simulator.Platform.Calls.Count(call => call.ErrorCode == -1));
     }
+
+    [Fact]
+    public async Task A_reply_whose_token_is_refused_again_after_the_refresh_is_retried_and_sent_once()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        const string follower = "oRefusedTwice001";
+        // Someone keeps invalidating the token: the send and the client's one retry both get 40001.
+        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", ErrorCode = 40001, ErrorBurst = 2 });
+
+        await pipeline.SendAsync(pipeline.Text(follower, "帮助"));
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the reply after the refusals", pipeline.CallSummary);
+        await PipelineHarness.SettleAsync();
+        Assert.Single(pipeline.RepliesTo(follower));
+        Assert.Equal(2, pipeline.Simulator.Platform.Calls.Count(call => call.ErrorCode == 40001));
+    }
 }

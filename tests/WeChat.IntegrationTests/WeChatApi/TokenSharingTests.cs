@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.Infrastructure.Persistence;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator;
 
@@ -63,6 +65,26 @@ public sealed class TokenSharingTests : IAsyncLifetime
 
         Assert.Equal(2, _simulator.Platform.Tokens.StableIssued(_account.AppId));
         Assert.InRange(_simulator.Platform.Calls.Count(call => call.ErrorCode == 40001), 1, 2 * Workers);
+    }
+
+    [Fact]
+    public async Task A_refused_token_that_a_concurrent_reader_brings_back_is_not_used_again()
+    {
+        var tokens = _first.Get<IAccessTokenProvider>();
+        var refused = await tokens.GetAsync(_account.AppId, CancellationToken.None);
+        _simulator.Platform.Tokens.Revoke(_account.AppId);
+        await tokens.InvalidateAsync(_account.AppId, refused.Version, CancellationToken.None);
+
+        // What a reader that loaded the row just before the invalidation reached the database sees.
+        await using (var db = await _first.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync())
+        {
+            await db.Credentials.Where(c => c.AppId == _account.AppId && c.Version == refused.Version)
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.ExpiresAt, refused.ExpiresAt));
+        }
+
+        var next = await tokens.GetAsync(_account.AppId, CancellationToken.None);
+        Assert.True(next.Version > refused.Version, $"version {next.Version} after refused {refused.Version}");
+        Assert.NotEqual(refused.Value, next.Value);
     }
 
     private const int Workers = 6;

@@ -43,6 +43,9 @@ public sealed partial class SharedCredentialCache(
     private static readonly TimeSpan WaitStep = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentDictionary<string, AccessTokenLease> _memory = new(StringComparer.Ordinal);
+    // The newest version WeChat refused, per account: a loader that read the row just before its
+    // invalidation reached the database must not put that version back into use.
+    private readonly ConcurrentDictionary<string, long> _refused = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -51,7 +54,7 @@ public sealed partial class SharedCredentialCache(
 
     public async Task<AccessTokenLease> GetAsync(string appId, Func<CancellationToken, Task<IssuedCredential>> issue, CancellationToken cancellationToken)
     {
-        if (_memory.TryGetValue(appId, out var cached) && IsFresh(cached.ExpiresAt))
+        if (_memory.TryGetValue(appId, out var cached) && IsUsable(appId, cached.Version, cached.ExpiresAt))
         {
             return cached;
         }
@@ -60,7 +63,7 @@ public sealed partial class SharedCredentialCache(
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (_memory.TryGetValue(appId, out cached) && IsFresh(cached.ExpiresAt))
+            if (_memory.TryGetValue(appId, out cached) && IsUsable(appId, cached.Version, cached.ExpiresAt))
             {
                 return cached;
             }
@@ -77,6 +80,7 @@ public sealed partial class SharedCredentialCache(
 
     public async Task InvalidateAsync(string appId, long failedVersion, CancellationToken cancellationToken)
     {
+        _refused.AddOrUpdate(appId, failedVersion, (_, refused) => Math.Max(refused, failedVersion));
         if (_memory.TryGetValue(appId, out var cached) && cached.Version == failedVersion)
         {
             _memory.TryRemove(new KeyValuePair<string, AccessTokenLease>(appId, cached));
@@ -98,7 +102,7 @@ public sealed partial class SharedCredentialCache(
             var row = await db.Credentials.AsNoTracking().SingleOrDefaultAsync(c => c.AppId == appId && c.Kind == kind, cancellationToken);
             var now = time.GetUtcNow();
 
-            if (row is not null && IsFresh(row.ExpiresAt))
+            if (row is not null && IsUsable(appId, row.Version, row.ExpiresAt))
             {
                 return ToLease(row);
             }
@@ -108,7 +112,7 @@ public sealed partial class SharedCredentialCache(
             {
                 // Another process is refreshing. A still-valid credential (inside the margin) is
                 // good to use meanwhile; an expired or invalidated one means waiting for the refresh.
-                if (row!.ExpiresAt > now)
+                if (row!.ExpiresAt > now && !IsRefused(appId, row.Version))
                 {
                     return ToLease(row);
                 }
@@ -192,7 +196,10 @@ public sealed partial class SharedCredentialCache(
         return new AccessTokenLease(issued.Value, version, expiresAt);
     }
 
-    private bool IsFresh(DateTimeOffset expiresAt) => time.GetUtcNow() < expiresAt - refreshMargin;
+    private bool IsUsable(string appId, long version, DateTimeOffset expiresAt) =>
+        time.GetUtcNow() < expiresAt - refreshMargin && !IsRefused(appId, version);
+
+    private bool IsRefused(string appId, long version) => _refused.TryGetValue(appId, out var refused) && version <= refused;
 
     private static AccessTokenLease ToLease(CachedCredential row) => new(row.Value, row.Version, row.ExpiresAt);
 
