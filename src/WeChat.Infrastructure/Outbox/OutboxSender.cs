@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -65,7 +66,7 @@ public sealed partial class OutboxSender(
         using (await writeGate.EnterAsync(cancellationToken))
         {
             claimed = await db.OutboxMessages
-                .Where(m => m.Id == id && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+                .Where(IsDue(now)).Where(m => m.Id == id)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, OutboxStatus.Sending)
                     .SetProperty(m => m.LeaseUntil, leaseUntil)
@@ -140,7 +141,7 @@ public sealed partial class OutboxSender(
         var now = time.GetUtcNow();
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         return await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.Status == OutboxStatus.Pending && m.Kind != OutboxKind.RefreshFollowerProfile && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .Where(IsDue(now)).Where(m => m.Kind != OutboxKind.RefreshFollowerProfile)
             .OrderBy(m => m.NextAttemptAt)
             .Select(m => m.Id)
             .Take(limit)
@@ -158,7 +159,7 @@ public sealed partial class OutboxSender(
         var now = time.GetUtcNow();
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var due = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.Kind == OutboxKind.RefreshFollowerProfile && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .Where(IsDue(now)).Where(m => m.Kind == OutboxKind.RefreshFollowerProfile)
             .OrderBy(m => m.NextAttemptAt)
             .Take(ProfileBatchSize * 5)
             .Select(m => new { m.Id, m.AppId })
@@ -184,7 +185,7 @@ public sealed partial class OutboxSender(
         using (await writeGate.EnterAsync(cancellationToken))
         {
             await db.OutboxMessages
-                .Where(m => ids.Contains(m.Id) && m.Status == OutboxStatus.Pending && (m.LeaseUntil == null || m.LeaseUntil < now))
+                .Where(IsDue(now)).Where(m => ids.Contains(m.Id))
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, OutboxStatus.Sending)
                     .SetProperty(m => m.LeaseUntil, leaseUntil)
@@ -275,6 +276,10 @@ public sealed partial class OutboxSender(
         Status = OutboxStatus.Sending,
         Attempts = written.Attempts + 1,
     };
+
+    /// <summary>Pending, its retry time reached, and not leased by another sender.</summary>
+    private static Expression<Func<OutboxMessage, bool>> IsDue(DateTimeOffset now) =>
+        m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now);
 
     /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
     private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));

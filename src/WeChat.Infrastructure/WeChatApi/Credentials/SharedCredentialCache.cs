@@ -80,12 +80,8 @@ public sealed partial class SharedCredentialCache(
 
     public async Task InvalidateAsync(string appId, long failedVersion, CancellationToken cancellationToken)
     {
+        // The in-memory copy needs no removal: a refused version is no longer usable (IsUsable).
         _refused.AddOrUpdate(appId, failedVersion, (_, refused) => Math.Max(refused, failedVersion));
-        if (_memory.TryGetValue(appId, out var cached) && cached.Version == failedVersion)
-        {
-            _memory.TryRemove(new KeyValuePair<string, AccessTokenLease>(appId, cached));
-        }
-
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var invalidated = await db.Credentials
             .Where(c => c.AppId == appId && c.Kind == kind && c.Version == failedVersion)
