@@ -16,26 +16,55 @@ namespace WeChat.Infrastructure.Outbox;
 
 /// <summary>
 /// Sends one outbox row at most once: it first claims the row with a conditional update
-/// (Pending and not leased → Sending with a lease; exactly one row must change), so the fast path,
-/// the sweeper and other workers never both act on it. Then it records the outcome: Sent; Pending
-/// again with backoff for transient failures; Failed with WeChat's errcode for final ones;
-/// Unconfirmed when a customer-service message may or may not have reached WeChat.
+/// (Pending and not leased → Sending with a lease), so the fast path, the sweeper and other workers
+/// never both act on it. Then it records the outcome: Sent; Pending again with backoff for transient
+/// failures; Failed with WeChat's errcode for final ones; Unconfirmed when a customer-service message
+/// may or may not have reached WeChat. Claims and outcomes of concurrent sends are written together
+/// (group commit): two writes per reply were most of a worker's database time.
 /// </summary>
-public sealed partial class OutboxSender(
-    IDbContextFactory<WeChatDbContext> databases,
-    IEnumerable<IOutboxExecutor> executors,
-    IServiceScopeFactory scopes,
-    IDatabaseWriteGate writeGate,
-    IWeChatManagementApi management,
-    IOptions<OutboxOptions> options,
-    WeChatMetrics metrics,
-    TimeProvider time,
-    ILogger<OutboxSender> logger) : IOutboxDispatcher
+public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 {
     /// <summary>The user-info batch API takes at most 100 OpenIDs.</summary>
     public const int ProfileBatchSize = 100;
 
-    private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors = executors.ToDictionary(e => e.Kind);
+    /// <summary>Rows per claim or outcome statement: far below any provider's parameter limit.</summary>
+    private const int MaxRowsPerWrite = 100;
+
+    private readonly IDbContextFactory<WeChatDbContext> _databases;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IDatabaseWriteGate _writeGate;
+    private readonly IWeChatManagementApi _management;
+    private readonly IOptions<OutboxOptions> _options;
+    private readonly WeChatMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OutboxSender> _logger;
+    private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors;
+    private readonly GroupCommit<Guid, bool> _claims;
+    private readonly GroupCommit<Outcome, bool> _outcomes;
+
+    public OutboxSender(
+        IDbContextFactory<WeChatDbContext> databases,
+        IEnumerable<IOutboxExecutor> executors,
+        IServiceScopeFactory scopes,
+        IDatabaseWriteGate writeGate,
+        IWeChatManagementApi management,
+        IOptions<OutboxOptions> options,
+        WeChatMetrics metrics,
+        TimeProvider time,
+        ILogger<OutboxSender> logger)
+    {
+        _databases = databases;
+        _scopes = scopes;
+        _writeGate = writeGate;
+        _management = management;
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _executors = executors.ToDictionary(e => e.Kind);
+        _claims = new GroupCommit<Guid, bool>(ClaimAsync, MaxRowsPerWrite);
+        _outcomes = new GroupCommit<Outcome, bool>(RecordOutcomesAsync, MaxRowsPerWrite);
+    }
 
     /// <summary>The fast path after a commit: send each row now, in the order written, without reading it back.</summary>
     public async Task DispatchAsync(IReadOnlyList<OutboxMessage> committed, CancellationToken cancellationToken)
@@ -49,7 +78,7 @@ public sealed partial class OutboxSender(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The row stays claimed or pending; the sweeper takes over. The handler already committed.
-                LogDispatchFailed(logger, ex, message.Id);
+                LogDispatchFailed(_logger, ex, message.Id);
             }
         }
     }
@@ -59,21 +88,10 @@ public sealed partial class OutboxSender(
 
     private async Task<bool> SendAsync(Guid id, OutboxMessage? known, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var leaseUntil = now.AddSeconds(options.Value.LeaseSeconds);
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        int claimed;
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            claimed = await db.OutboxMessages
-                .Where(IsDue(now)).Where(m => m.Id == id)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(m => m.Status, OutboxStatus.Sending)
-                    .SetProperty(m => m.LeaseUntil, leaseUntil)
-                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);
-        }
-
-        if (claimed != 1)
+        // Once queued, the claim is awaited whatever the caller's token says: a claimed row nobody sends
+        // would sit in Sending until its lease ran out and then count as Unconfirmed.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!await _claims.WriteAsync(id))
         {
             return false;
         }
@@ -81,23 +99,62 @@ public sealed partial class OutboxSender(
         // From the claim on, the row is carried through without the caller's token: cancelling a send
         // that may have left (a lost broker connection cancels the consume) would strand a delivered
         // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound it.
-        var message = known is null
-            ? await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None)
-            : Claimed(known);
+        OutboxMessage message;
+        if (known is null)
+        {
+            await using var db = await _databases.CreateDbContextAsync(CancellationToken.None);
+            message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None);
+        }
+        else
+        {
+            message = Claimed(known);
+        }
+
         OutboxAttempt attempt;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogExecutorFailed(logger, ex, message.Kind, id);
+            LogExecutorFailed(_logger, ex, message.Kind, id);
             attempt = new OutboxAttempt(WeChatFailure.Transient, 0, ex.GetType().Name + ": " + ex.Message);
         }
 
-        await FinishAsync(db, message, attempt, CancellationToken.None);
+        await FinishAsync(message, attempt);
         return true;
+    }
+
+    /// <summary>
+    /// One claim for a batch of rows: every due one becomes Sending under a lease, tagged with this
+    /// batch's claim token. If fewer rows changed than were asked for, the token tells which.
+    /// </summary>
+    private async Task<IReadOnlyList<bool>> ClaimAsync(IReadOnlyList<Guid> ids)
+    {
+        var now = _time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
+        Guid? token = Guid.NewGuid();
+        var distinct = ids.Distinct().ToList();
+        await using var db = await _databases.CreateDbContextAsync();
+        int claimed;
+        using (await _writeGate.EnterAsync(CancellationToken.None))
+        {
+            claimed = await db.OutboxMessages
+                .Where(IsDue(now)).Where(m => distinct.Contains(m.Id))
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, OutboxStatus.Sending)
+                    .SetProperty(m => m.LeaseUntil, leaseUntil)
+                    .SetProperty(m => m.ClaimToken, token)
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1));
+        }
+
+        var won = claimed == distinct.Count
+            ? distinct.ToHashSet()
+            : (await db.OutboxMessages.AsNoTracking().Where(m => distinct.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet();
+
+        // The same row asked for twice in one batch (fast path and sweeper) is claimed once: the first asker gets it.
+        return ids.Select(won.Remove).ToList();
     }
 
     /// <summary>
@@ -106,10 +163,10 @@ public sealed partial class OutboxSender(
     /// </summary>
     public async Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        using var writer = await writeGate.EnterAsync(cancellationToken);
-        var resendAll = options.Value.ResendUnconfirmed;
+        var now = _time.GetUtcNow();
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        using var writer = await _writeGate.EnterAsync(cancellationToken);
+        var resendAll = _options.Value.ResendUnconfirmed;
         var unconfirmed = resendAll ? 0 : await db.OutboxMessages
             .Where(m => m.Status == OutboxStatus.Sending && m.LeaseUntil < now && m.Kind == OutboxKind.CustomerServiceMessage)
             .ExecuteUpdateAsync(set => set
@@ -125,10 +182,10 @@ public sealed partial class OutboxSender(
                 .SetProperty(m => m.NextAttemptAt, now), cancellationToken);
         if (unconfirmed + retried > 0)
         {
-            LogRecovered(logger, unconfirmed, retried);
+            LogRecovered(_logger, unconfirmed, retried);
             for (var i = 0; i < unconfirmed; i++)
             {
-                metrics.OutboxCompleted(nameof(OutboxKind.CustomerServiceMessage), nameof(OutboxStatus.Unconfirmed));
+                _metrics.OutboxCompleted(nameof(OutboxKind.CustomerServiceMessage), nameof(OutboxStatus.Unconfirmed));
             }
         }
 
@@ -138,8 +195,8 @@ public sealed partial class OutboxSender(
     /// <summary>Ids of pending rows that are due, oldest first.</summary>
     public async Task<IReadOnlyList<Guid>> DueAsync(int limit, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
         return await db.OutboxMessages.AsNoTracking()
             .Where(IsDue(now)).Where(m => m.Kind != OutboxKind.RefreshFollowerProfile)
             .OrderBy(m => m.NextAttemptAt)
@@ -156,8 +213,8 @@ public sealed partial class OutboxSender(
     /// </summary>
     public async Task<int> SendProfileBatchesAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
         var due = await db.OutboxMessages.AsNoTracking()
             .Where(IsDue(now)).Where(m => m.Kind == OutboxKind.RefreshFollowerProfile)
             .OrderBy(m => m.NextAttemptAt)
@@ -179,10 +236,10 @@ public sealed partial class OutboxSender(
 
     private async Task<int> SendProfileBatchAsync(WeChatDbContext db, string appId, List<Guid> ids, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var leaseUntil = now.AddSeconds(options.Value.LeaseSeconds);
+        var now = _time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
         Guid? token = Guid.NewGuid();
-        using (await writeGate.EnterAsync(cancellationToken))
+        using (await _writeGate.EnterAsync(cancellationToken))
         {
             await db.OutboxMessages
                 .Where(IsDue(now)).Where(m => ids.Contains(m.Id))
@@ -199,10 +256,10 @@ public sealed partial class OutboxSender(
             return 0;
         }
 
-        var profiles = await management.GetUserInfosAsync(appId, rows.Select(r => r.ToUser).Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        var profiles = await _management.GetUserInfosAsync(appId, rows.Select(r => r.ToUser).Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
         if (profiles.Succeeded)
         {
-            await using var scope = scopes.CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new ApplyFollowerProfiles(appId, profiles.Value!), cancellationToken);
         }
 
@@ -211,55 +268,90 @@ public sealed partial class OutboxSender(
             var attempt = OutboxAttempt.From(profiles);
             if (!profiles.Succeeded && !profiles.IsTransient)
             {
-                await using var scope = scopes.CreateAsyncScope();
+                await using var scope = _scopes.CreateAsyncScope();
                 attempt = await _executors[row.Kind].ExecuteAsync(row, scope.ServiceProvider, cancellationToken);
             }
 
-            await FinishAsync(db, row, attempt, CancellationToken.None);
+            await FinishAsync(row, attempt);
         }
 
         return rows.Count;
     }
 
-    private async Task FinishAsync(WeChatDbContext db, OutboxMessage message, OutboxAttempt attempt, CancellationToken cancellationToken)
+    private async Task FinishAsync(OutboxMessage message, OutboxAttempt attempt)
     {
-        var now = time.GetUtcNow();
         var attempts = message.Attempts;
+        var maxAttempts = _options.Value.MaxAttempts;
         var status = attempt.Failure switch
         {
             WeChatFailure.None => OutboxStatus.Sent,
             // A token refused even after the client's one retry (refreshed elsewhere again meanwhile) is
             // replaced by the next attempt: worth retrying, unlike a final refusal such as 45015.
-            WeChatFailure.Transient or WeChatFailure.InvalidCredential when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
-            WeChatFailure.Ambiguous when message.Kind == OutboxKind.CustomerServiceMessage && !options.Value.ResendUnconfirmed => OutboxStatus.Unconfirmed,
-            WeChatFailure.Ambiguous when attempts < options.Value.MaxAttempts => OutboxStatus.Pending,
+            WeChatFailure.Transient or WeChatFailure.InvalidCredential when attempts < maxAttempts => OutboxStatus.Pending,
+            WeChatFailure.Ambiguous when message.Kind == OutboxKind.CustomerServiceMessage && !_options.Value.ResendUnconfirmed => OutboxStatus.Unconfirmed,
+            WeChatFailure.Ambiguous when attempts < maxAttempts => OutboxStatus.Pending,
             _ => OutboxStatus.Failed,
         };
-        var retryAt = now + Backoff(attempts);
-        var completedAt = status == OutboxStatus.Pending ? (DateTimeOffset?)null : now;
         var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
         int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
 
-        using var writer = await writeGate.EnterAsync(cancellationToken);
-        await db.OutboxMessages
-            .Where(m => m.Id == message.Id && m.Status == OutboxStatus.Sending)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(m => m.Status, status)
-                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
-                .SetProperty(m => m.NextAttemptAt, retryAt)
-                .SetProperty(m => m.CompletedAt, completedAt)
-                .SetProperty(m => m.LastErrorCode, errorCode)
-                .SetProperty(m => m.LastError, error), cancellationToken);
+        await _outcomes.WriteAsync(new Outcome(message.Id, status, Backoff(attempts), errorCode, error));
 
         if (status != OutboxStatus.Pending)
         {
-            metrics.OutboxCompleted(message.Kind.ToString(), status.ToString());
+            _metrics.OutboxCompleted(message.Kind.ToString(), status.ToString());
         }
 
         if (status != OutboxStatus.Sent)
         {
-            LogNotSent(logger, message.Kind, message.Id, message.AppId, status, attempt.Failure, attempt.ErrorCode, attempts);
+            LogNotSent(_logger, message.Kind, message.Id, message.AppId, status, attempt.Failure, attempt.ErrorCode, attempts);
         }
+    }
+
+    /// <summary>
+    /// Outcomes of a batch of claimed rows: the sent ones (nearly all) in one statement, the rest one by
+    /// one. Each only if the row is still this sender's (Sending).
+    /// </summary>
+    private async Task<IReadOnlyList<bool>> RecordOutcomesAsync(IReadOnlyList<Outcome> outcomes)
+    {
+        var now = _time.GetUtcNow();
+        var sent = outcomes.Where(o => o.Status == OutboxStatus.Sent).Select(o => o.Id).ToList();
+        await using var db = await _databases.CreateDbContextAsync();
+        using var writer = await _writeGate.EnterAsync(CancellationToken.None);
+        if (sent.Count > 0)
+        {
+            await db.OutboxMessages
+                .Where(m => sent.Contains(m.Id) && m.Status == OutboxStatus.Sending)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, OutboxStatus.Sent)
+                    .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(m => m.CompletedAt, now)
+                    .SetProperty(m => m.LastErrorCode, (int?)null)
+                    .SetProperty(m => m.LastError, (string?)null));
+        }
+
+        foreach (var outcome in outcomes.Where(o => o.Status != OutboxStatus.Sent))
+        {
+            var completedAt = outcome.Status == OutboxStatus.Pending ? (DateTimeOffset?)null : now;
+            await db.OutboxMessages
+                .Where(m => m.Id == outcome.Id && m.Status == OutboxStatus.Sending)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, outcome.Status)
+                    .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(m => m.NextAttemptAt, now + outcome.RetryAfter)
+                    .SetProperty(m => m.CompletedAt, completedAt)
+                    .SetProperty(m => m.LastErrorCode, outcome.ErrorCode)
+                    .SetProperty(m => m.LastError, outcome.Error));
+        }
+
+        return outcomes.Select(_ => true).ToList();
+    }
+
+    /// <summary>Writes what is still queued, claims first (a claimed row's send ends in an outcome), then stops both writers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _claims.DisposeAsync();
+        await _outcomes.DisposeAsync();
     }
 
     /// <summary>The row as the claim left it (one more attempt), from the copy the writer kept.</summary>
@@ -280,6 +372,8 @@ public sealed partial class OutboxSender(
     /// <summary>Pending, its retry time reached, and not leased by another sender.</summary>
     private static Expression<Func<OutboxMessage, bool>> IsDue(DateTimeOffset now) =>
         m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now);
+
+    private sealed record Outcome(Guid Id, OutboxStatus Status, TimeSpan RetryAfter, int? ErrorCode, string? Error);
 
     /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
     private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));

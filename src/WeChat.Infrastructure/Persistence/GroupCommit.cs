@@ -1,0 +1,83 @@
+using System.Threading.Channels;
+
+namespace WeChat.Infrastructure.Persistence;
+
+/// <summary>
+/// Group commit: each caller hands in one item and awaits its own result; a single loop writes
+/// whatever has queued up meanwhile as one batch. Nothing waits for a batch to fill — an idle system
+/// writes a batch of one at once — but under load N small writes cost one statement and one pass
+/// through the database write gate instead of N. The caller awaits the write itself, so a crash
+/// leaves exactly what an unbatched write would have left.
+/// </summary>
+internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _writeBatch;
+    private readonly int _maxBatchSize;
+    private readonly Task _loop;
+
+    /// <param name="writeBatch">Writes the items and returns one result per item, in order.</param>
+    /// <param name="maxBatchSize">At most this many items per write (bounds statement parameters).</param>
+    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        _writeBatch = writeBatch;
+        _maxBatchSize = maxBatchSize;
+        _loop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Queues the item and completes when the batch that carries it is written. Takes no cancellation
+    /// token on purpose: a queued write may already be on its way, and its result must reach the caller.
+    /// </summary>
+    public Task<TResult> WriteAsync(TItem item)
+    {
+        // Continuations run on the thread pool, not on the loop, so one caller's follow-up work (an HTTP
+        // send) never holds up the next batch.
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        return _queue.Writer.TryWrite(pending)
+            ? pending.Result.Task
+            : Task.FromException<TResult>(new ObjectDisposedException(nameof(GroupCommit<TItem, TResult>)));
+    }
+
+    /// <summary>Stops accepting items and waits until every queued one is written.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(_maxBatchSize);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                var results = await _writeBatch(batch.ConvertAll(p => p.Item));
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Result.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The whole batch failed (the database is away): every caller in it sees the failure,
+                // exactly as its own write would have; the loop goes on with the next batch.
+                foreach (var pending in batch)
+                {
+                    pending.Result.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Result);
+}

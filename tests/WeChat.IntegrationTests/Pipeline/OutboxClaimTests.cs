@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WeChat.Application.Outbox;
+using WeChat.Domain.Outbox;
+using WeChat.Domain.Replies;
+using WeChat.Infrastructure.Outbox;
+using WeChat.Infrastructure.Persistence;
+using WeChat.IntegrationTests.Infrastructure;
+using WeChat.Simulator;
+using WeChat.Simulator.Callbacks;
+
+namespace WeChat.IntegrationTests.Pipeline;
+
+/// <summary>
+/// The claim is what keeps the fast path, the sweeper and other workers from sending one row twice.
+/// Claims are written in batches, so the same row can be asked for several times in one batch and
+/// by two processes at once.
+/// </summary>
+public sealed class OutboxClaimTests : IAsyncLifetime
+{
+    private const string CustomSend = "/cgi-bin/message/custom/send";
+    private readonly SimulatedAccountOptions _account = TestAccounts.Create("claim");
+    private readonly TempDatabase _database = new();
+    private RunningSimulator _simulator = null!;
+    private WeChatClientHost _first = null!;
+    private WeChatClientHost _second = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Accounts = [_account] });
+        _first = await WeChatClientHost.StartAsync(_simulator.BaseAddress, _database.Path, [_account]);
+        _second = await WeChatClientHost.StartAsync(_simulator.BaseAddress, _database.Path, [_account]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        await _simulator.DisposeAsync();
+        _database.Dispose();
+    }
+
+    [Fact]
+    public async Task Rows_asked_for_many_times_by_two_processes_at_once_are_each_sent_exactly_once()
+    {
+        var rows = await WritePendingRepliesAsync(40);
+        var senders = new[] { _first.Get<OutboxSender>(), _second.Get<OutboxSender>() };
+
+        var claims = await Task.WhenAll(
+            from id in rows.Keys
+            from sender in senders
+            from _ in Enumerable.Range(0, 3)
+            select Task.Run(() => sender.SendAsync(id, CancellationToken.None)));
+
+        Assert.Equal(rows.Count, claims.Count(claimed => claimed));
+        var sends = _simulator.Platform.Calls.Snapshot().Where(call => call.Path == CustomSend).ToList();
+        Assert.Equal(rows.Count, sends.Count);
+        Assert.Equal(rows.Values.Order(StringComparer.Ordinal), sends.Select(call => call.Json()!["touser"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        await using var scope = _first.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
+        var ids = rows.Keys.ToList();
+        var stored = await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id)).ToListAsync();
+        Assert.All(stored, row =>
+        {
+            Assert.Equal(OutboxStatus.Sent, row.Status);
+            Assert.Equal(1, row.Attempts);
+            Assert.Null(row.LeaseUntil);
+            Assert.NotNull(row.CompletedAt);
+        });
+    }
+
+    /// <summary>Pending replies to followers whose service window is open, committed; id → follower.</summary>
+    private async Task<Dictionary<Guid, string>> WritePendingRepliesAsync(int count)
+    {
+        await using var scope = _first.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
+        var rows = new Dictionary<Guid, string>();
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < count; i++)
+        {
+            var follower = $"oClaim{i:D9}";
+            _simulator.Platform.RecordInteraction(_account.AppId, Push.Text(_account.OriginalId, follower, now.ToUnixTimeSeconds(), "hello"));
+            var message = new OutboxMessage
+            {
+                Id = Guid.CreateVersion7(now),
+                AppId = _account.AppId,
+                Kind = OutboxKind.CustomerServiceMessage,
+                ToUser = follower,
+                Payload = OutboxJson.Serialize<ReplyContent>(new TextReply($"reply {i}")),
+                CreatedAt = now,
+                NextAttemptAt = now,
+            };
+            db.OutboxMessages.Add(message);
+            rows[message.Id] = follower;
+        }
+
+        await db.SaveChangesAsync();
+        return rows;
+    }
+}

@@ -1,0 +1,117 @@
+using WeChat.Infrastructure.Persistence;
+
+namespace WeChat.UnitTests.Persistence;
+
+public sealed class GroupCommitTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_write_on_an_idle_queue_is_written_at_once_as_a_batch_of_one()
+    {
+        var batches = new List<int[]>();
+        await using var commit = new GroupCommit<int, string>(items => Write(batches, items), maxBatchSize: 10);
+
+        var result = await commit.WriteAsync(7).WaitAsync(Patience);
+
+        Assert.Equal("7", result);
+        Assert.Equal([7], Assert.Single(batches));
+    }
+
+    [Fact]
+    public async Task Writes_queued_while_a_batch_is_written_go_together_and_each_caller_gets_its_own_result()
+    {
+        var batches = new List<int[]>();
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var commit = new GroupCommit<int, string>(
+            async items =>
+            {
+                if (batches.Count == 0)
+                {
+                    firstStarted.SetResult();
+                    await releaseFirst.Task;
+                }
+
+                return await Write(batches, items);
+            },
+            maxBatchSize: 10);
+
+        var first = commit.WriteAsync(0);
+        await firstStarted.Task.WaitAsync(Patience);
+        var queued = Enumerable.Range(1, 5).Select(commit.WriteAsync).ToArray();
+        releaseFirst.SetResult();
+
+        Assert.Equal("0", await first.WaitAsync(Patience));
+        Assert.Equal(["1", "2", "3", "4", "5"], await Task.WhenAll(queued).WaitAsync(Patience));
+        Assert.Equal([[0], [1, 2, 3, 4, 5]], batches);
+    }
+
+    [Fact]
+    public async Task A_batch_never_exceeds_the_maximum_size()
+    {
+        var batches = new List<int[]>();
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var commit = new GroupCommit<int, string>(
+            async items =>
+            {
+                await releaseFirst.Task;
+                return await Write(batches, items);
+            },
+            maxBatchSize: 3);
+
+        var all = Enumerable.Range(0, 8).Select(commit.WriteAsync).ToArray();
+        releaseFirst.SetResult();
+        await Task.WhenAll(all).WaitAsync(Patience);
+
+        Assert.All(batches, batch => Assert.InRange(batch.Length, 1, 3));
+        Assert.Equal(Enumerable.Range(0, 8), batches.SelectMany(batch => batch));
+    }
+
+    [Fact]
+    public async Task A_failed_batch_fails_each_of_its_callers_and_the_next_batch_is_still_written()
+    {
+        var batches = new List<int[]>();
+        await using var commit = new GroupCommit<int, string>(
+            items => items.Contains(13) ? throw new InvalidOperationException("database away") : Write(batches, items),
+            maxBatchSize: 10);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => commit.WriteAsync(13).WaitAsync(Patience));
+        var next = await commit.WriteAsync(14).WaitAsync(Patience);
+
+        Assert.Equal("database away", failure.Message);
+        Assert.Equal("14", next);
+    }
+
+    [Fact]
+    public async Task Disposing_writes_what_is_queued_and_then_refuses_new_items()
+    {
+        var batches = new List<int[]>();
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commit = new GroupCommit<int, string>(
+            async items =>
+            {
+                await releaseFirst.Task;
+                return await Write(batches, items);
+            },
+            maxBatchSize: 10);
+        var queued = Enumerable.Range(0, 4).Select(commit.WriteAsync).ToArray();
+
+        var disposing = commit.DisposeAsync().AsTask();
+        releaseFirst.SetResult();
+        await disposing.WaitAsync(Patience);
+
+        Assert.Equal(["0", "1", "2", "3"], await Task.WhenAll(queued));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => commit.WriteAsync(5));
+    }
+
+    private static Task<IReadOnlyList<string>> Write(List<int[]> batches, IReadOnlyList<int> items)
+    {
+        lock (batches)
+        {
+            batches.Add([.. items]);
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>([.. items.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+    }
+}
