@@ -126,35 +126,38 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         return true;
     }
 
-    /// <summary>
-    /// One claim for a batch of rows: every due one becomes Sending under a lease, tagged with this
-    /// batch's claim token. If fewer rows changed than were asked for, the token tells which.
-    /// </summary>
+    /// <summary>The claims of a batch of single sends (fast path, sweeper), one per asker, in order.</summary>
     private async Task<IReadOnlyList<bool>> ClaimAsync(IReadOnlyList<Guid> ids)
     {
-        var now = _time.GetUtcNow();
-        var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
-        Guid? token = Guid.NewGuid();
         var distinct = ids.Distinct().ToList();
         await using var db = await _databases.CreateDbContextAsync();
-        int claimed;
-        using (await _writeGate.EnterAsync(CancellationToken.None))
-        {
-            claimed = await db.OutboxMessages
-                .Where(IsDue(now)).Where(m => distinct.Contains(m.Id))
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(m => m.Status, OutboxStatus.Sending)
-                    .SetProperty(m => m.LeaseUntil, leaseUntil)
-                    .SetProperty(m => m.ClaimToken, token)
-                    .SetProperty(m => m.Attempts, m => m.Attempts + 1));
-        }
-
+        var (token, claimed) = await ClaimDueAsync(db, distinct, CancellationToken.None);
         var won = claimed == distinct.Count
             ? distinct.ToHashSet()
             : (await db.OutboxMessages.AsNoTracking().Where(m => distinct.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet();
 
         // The same row asked for twice in one batch (fast path and sweeper) is claimed once: the first asker gets it.
         return ids.Select(won.Remove).ToList();
+    }
+
+    /// <summary>
+    /// One conditional update for many rows: every due one becomes Sending under a lease, tagged with a
+    /// new claim token. If fewer rows changed than were asked for, the token tells which ones.
+    /// </summary>
+    private async Task<(Guid Token, int Claimed)> ClaimDueAsync(WeChatDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
+        Guid? token = Guid.NewGuid();
+        using var writer = await _writeGate.EnterAsync(cancellationToken);
+        var claimed = await db.OutboxMessages
+            .Where(IsDue(now)).Where(m => ids.Contains(m.Id))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, OutboxStatus.Sending)
+                .SetProperty(m => m.LeaseUntil, leaseUntil)
+                .SetProperty(m => m.ClaimToken, token)
+                .SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);
+        return (token.Value, claimed);
     }
 
     /// <summary>
@@ -236,20 +239,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
     private async Task<int> SendProfileBatchAsync(WeChatDbContext db, string appId, List<Guid> ids, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
-        Guid? token = Guid.NewGuid();
-        using (await _writeGate.EnterAsync(cancellationToken))
-        {
-            await db.OutboxMessages
-                .Where(IsDue(now)).Where(m => ids.Contains(m.Id))
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(m => m.Status, OutboxStatus.Sending)
-                    .SetProperty(m => m.LeaseUntil, leaseUntil)
-                    .SetProperty(m => m.ClaimToken, token)
-                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
-        }
-
+        var (token, _) = await ClaimDueAsync(db, ids, cancellationToken);
         var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.ClaimToken == token).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
