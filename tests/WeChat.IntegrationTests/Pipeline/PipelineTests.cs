@@ -159,7 +159,13 @@ public sealed class PipelineTests
     [Fact]
     public async Task A_reply_in_flight_when_the_broker_goes_away_is_sent_once_and_confirmed()
     {
-        await using var pipeline = await PipelineHarness.StartAsync();
+        // The send is held for the broker's stop plus a few seconds: neither the attempt timeout nor the
+        // outbox lease may run out meanwhile, or the reply would rightly count as Unconfirmed.
+        await using var pipeline = await PipelineHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Outbox:LeaseSeconds"] = "30",
+            ["WeChat:ApiAttemptTimeoutSeconds"] = "30",
+        });
         const string follower = "oBrokerInFlight01";
         pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", HoldUntilReleased = true });
         Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
@@ -178,12 +184,17 @@ public sealed class PipelineTests
         }
 
         await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the reply", pipeline.CallSummary);
-        await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends would be recovered
+        OutboxStatus[] Statuses()
+        {
+            using var scope = pipeline.Api.Services.CreateScope();
+            return [.. scope.ServiceProvider.GetRequiredService<IApplicationDbContext>().OutboxMessages
+                .Where(m => m.ToUser == follower && m.Kind == OutboxKind.CustomerServiceMessage).Select(m => m.Status)];
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => Statuses() is [not OutboxStatus.Sending], Patience, "the send's outcome");
+        await Task.Delay(TimeSpan.FromSeconds(7)); // the worker reconnects and gets the unacknowledged message again: a no-op
         Assert.Single(pipeline.RepliesTo(follower));
-        using var scope = pipeline.Api.Services.CreateScope();
-        var statuses = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>().OutboxMessages
-            .Where(m => m.ToUser == follower && m.Kind == OutboxKind.CustomerServiceMessage).Select(m => m.Status).ToList();
-        Assert.Equal(OutboxStatus.Sent, Assert.Single(statuses));
+        Assert.Equal(OutboxStatus.Sent, Assert.Single(Statuses()));
     }
 
     [Fact]
