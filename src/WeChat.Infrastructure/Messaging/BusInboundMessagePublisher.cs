@@ -15,8 +15,9 @@ namespace WeChat.Infrastructure.Messaging;
 /// Makes an accepted callback durable before the API answers <c>success</c>, inside the ack deadline:
 /// <list type="number">
 /// <item>send it to the inbound queue and wait for the broker's publisher confirm, retrying briefly;</item>
-/// <item>if the broker does not confirm in time, store it in the database (PendingInboundMessages),
-/// from where <see cref="PendingInboundRelay"/> publishes it once the broker is back;</item>
+/// <item>if the broker does not confirm in time — or is known to be down (<see cref="BrokerAvailability"/>),
+/// then without waiting — store it in the database (PendingInboundMessages), from where
+/// <see cref="PendingInboundRelay"/> publishes it once the broker is back;</item>
 /// <item>if that fails too, report <see cref="PublishOutcome.Unavailable"/> (the API answers 503 and WeChat retries).</item>
 /// </list>
 /// Sending to the queue address (rather than publishing to an exchange) declares the durable queue
@@ -33,9 +34,6 @@ public sealed partial class BusInboundMessagePublisher(
     /// <summary>Part of the deadline kept for the database fallback.</summary>
     private static readonly TimeSpan FallbackReserve = TimeSpan.FromMilliseconds(800);
 
-    /// <summary>While the broker is known to be down, one short try before falling back.</summary>
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(150);
-
     private readonly Uri _queue = new($"queue:{options.Value.InboundQueueName}");
     private readonly TimeSpan _deadline = TimeSpan.FromMilliseconds(options.Value.AckDeadlineMilliseconds);
     private readonly TimeSpan _attemptTimeout = TimeSpan.FromMilliseconds(options.Value.PublishAttemptTimeoutMilliseconds);
@@ -44,16 +42,28 @@ public sealed partial class BusInboundMessagePublisher(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_deadline);
-        using var brokerWindow = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        brokerWindow.CancelAfter(broker.IsDown ? ProbeTimeout : _deadline - FallbackReserve);
-
-        if (await TrySendAsync(message, brokerWindow.Token))
+        var attempt = broker.Begin(_deadline - FallbackReserve);
+        if (attempt.TriesBroker)
         {
-            broker.Succeeded();
-            return PublishOutcome.Confirmed;
+            var confirmed = false;
+            try
+            {
+                using var brokerWindow = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, attempt.Abandoned);
+                brokerWindow.CancelAfter(attempt.Window);
+                confirmed = await TrySendAsync(message, brokerWindow.Token);
+            }
+            finally
+            {
+                // A caller that gave up (WeChat closed the request) says nothing about the broker.
+                broker.End(attempt, cancellationToken.IsCancellationRequested && !confirmed ? null : confirmed);
+            }
+
+            if (confirmed)
+            {
+                return PublishOutcome.Confirmed;
+            }
         }
 
-        broker.Failed();
         if (deadline.IsCancellationRequested)
         {
             return PublishOutcome.Unavailable;
@@ -89,6 +99,7 @@ public sealed partial class BusInboundMessagePublisher(
             }
             catch (OperationCanceledException) when (!window.IsCancellationRequested)
             {
+                broker.Overdue();
                 LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
             }
             catch (OperationCanceledException)
@@ -130,19 +141,6 @@ public sealed partial class BusInboundMessagePublisher(
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Callback {AppId} {DedupKey} could not be stored for relay either")]
     private static partial void LogFallbackFailed(ILogger logger, Exception exception, string appId, string dedupKey);
-}
-
-/// <summary>Remembers that the broker just failed, so callbacks do not each wait a full timeout before falling back.</summary>
-public sealed class BrokerAvailability(TimeProvider time)
-{
-    private static readonly TimeSpan DownFor = TimeSpan.FromSeconds(5);
-    private long _downUntilTicks;
-
-    public bool IsDown => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _downUntilTicks);
-
-    public void Failed() => Interlocked.Exchange(ref _downUntilTicks, (time.GetUtcNow() + DownFor).UtcTicks);
-
-    public void Succeeded() => Interlocked.Exchange(ref _downUntilTicks, 0);
 }
 
 /// <summary>JSON of stored bus contracts (the relay's payloads).</summary>

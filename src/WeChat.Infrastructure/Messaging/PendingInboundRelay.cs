@@ -3,14 +3,17 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WeChat.Application.Contracts;
+using WeChat.Domain.Inbox;
 using WeChat.Infrastructure.Persistence;
 
 namespace WeChat.Infrastructure.Messaging;
 
 /// <summary>
-/// Publishes callbacks that were acknowledged while the broker was down, then deletes them. A row is
-/// claimed with a lease first so that two API instances do not both publish it (if one did anyway,
-/// the workers' inbox makes the second copy a no-op).
+/// Publishes callbacks that were acknowledged while the broker was down, then deletes them. Rows are
+/// claimed with a lease first so that two API instances do not both publish them (if one did anyway,
+/// the workers' inbox makes the second copy a no-op). A batch goes out together — the oldest alone
+/// first, so a broker that is still down costs one send, not a hundred — because a relay that waited
+/// for each confirm in turn drained slower than callbacks arrive at a busy account.
 /// </summary>
 public sealed partial class PendingInboundRelay(
     IDbContextFactory<WeChatDbContext> databases,
@@ -19,6 +22,8 @@ public sealed partial class PendingInboundRelay(
     TimeProvider time,
     ILogger<PendingInboundRelay> logger) : BackgroundService
 {
+    public const int BatchSize = 100;
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan SendWindow = TimeSpan.FromSeconds(5);
@@ -40,7 +45,7 @@ public sealed partial class PendingInboundRelay(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Publishes everything pending, oldest first; stops at the first failure (the broker is still down).</summary>
+    /// <summary>Publishes everything pending, oldest first, a batch at a time; stops when the broker does not confirm.</summary>
     public async Task<int> RelayAsync(CancellationToken cancellationToken)
     {
         var relayed = 0;
@@ -51,45 +56,90 @@ public sealed partial class PendingInboundRelay(
             var batch = await db.PendingInboundMessages.AsNoTracking()
                 .Where(m => m.LeaseUntil == null || m.LeaseUntil < now)
                 .OrderBy(m => m.CreatedAt)
-                .Take(100)
+                .Take(BatchSize)
                 .ToListAsync(cancellationToken);
             if (batch.Count == 0)
             {
                 return relayed;
             }
 
-            foreach (var pending in batch)
+            var claimed = await ClaimAsync(db, batch, now, cancellationToken);
+            if (claimed.Count == 0)
             {
-                var leaseUntil = now + Lease;
-                var claimed = await db.PendingInboundMessages
-                    .Where(m => m.Id == pending.Id && (m.LeaseUntil == null || m.LeaseUntil < now))
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
-                if (claimed != 1)
-                {
-                    continue;
-                }
+                continue; // another instance took them; the next query skips its leases
+            }
 
-                var message = JsonSerializer.Deserialize<InboundMessageReceived>(pending.Payload, ContractJson.Options)!;
-                using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                window.CancelAfter(SendWindow);
-                if (!await publisher.TrySendAsync(message, window.Token))
-                {
-                    await db.PendingInboundMessages.Where(m => m.Id == pending.Id)
-                        .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
-                    return relayed;
-                }
+            using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            window.CancelAfter(SendWindow);
+            var outcomes = new List<(PendingInboundMessage Row, bool Confirmed)> { (claimed[0], await SendAsync(claimed[0], window.Token)) };
+            if (outcomes[0].Confirmed)
+            {
+                outcomes.AddRange(await Task.WhenAll(claimed.Skip(1).Select(async row => (row, await SendAsync(row, window.Token)))));
+            }
+            else
+            {
+                outcomes.AddRange(claimed.Skip(1).Select(row => (row, false)));
+            }
 
-                broker.Succeeded();
-                await db.PendingInboundMessages.Where(m => m.Id == pending.Id).ExecuteDeleteAsync(CancellationToken.None);
-                relayed++;
-                LogRelayed(logger, message.AppId, message.DedupKey);
+            var confirmed = outcomes.Where(o => o.Confirmed).Select(o => o.Row.Id).ToList();
+            if (confirmed.Count > 0)
+            {
+                broker.Confirmed();
+                await db.PendingInboundMessages.Where(m => confirmed.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+                relayed += confirmed.Count;
+                LogRelayed(logger, confirmed.Count);
+            }
+
+            if (confirmed.Count < outcomes.Count)
+            {
+                // Back to the queue for the next pass, without waiting out the lease.
+                var unconfirmed = outcomes.Where(o => !o.Confirmed).Select(o => o.Row.Id).ToList();
+                await db.PendingInboundMessages.Where(m => unconfirmed.Contains(m.Id))
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+                return relayed;
             }
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Relayed stored callback {AppId} {DedupKey} to the broker")]
-    private static partial void LogRelayed(ILogger logger, string appId, string dedupKey);
+    /// <summary>Leases each row unless another instance holds it, in one transaction; returns the rows this relay got, in order.</summary>
+    private static async Task<List<PendingInboundMessage>> ClaimAsync(WeChatDbContext db, List<PendingInboundMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var leaseUntil = now + Lease;
+        var claimed = new List<PendingInboundMessage>(batch.Count);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var pending in batch)
+        {
+            var updated = await db.PendingInboundMessages
+                .Where(m => m.Id == pending.Id && (m.LeaseUntil == null || m.LeaseUntil < now))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
+            if (updated == 1)
+            {
+                claimed.Add(pending);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    private async Task<bool> SendAsync(PendingInboundMessage pending, CancellationToken window)
+    {
+        var message = JsonSerializer.Deserialize<InboundMessageReceived>(pending.Payload, ContractJson.Options)!;
+        var confirmed = await publisher.TrySendAsync(message, window);
+        if (confirmed)
+        {
+            LogRelayedOne(logger, message.AppId, message.DedupKey);
+        }
+
+        return confirmed;
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Relayed {Count} stored callback(s) to the broker")]
+    private static partial void LogRelayed(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Relay of stored callbacks failed; retrying")]
     private static partial void LogRelayFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, Message = "Relayed stored callback {AppId} {DedupKey} to the broker")]
+    private static partial void LogRelayedOne(ILogger logger, string appId, string dedupKey);
 }

@@ -1,10 +1,14 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Contracts;
+using WeChat.Application.Inbound;
 using WeChat.Application.Outbox;
 using WeChat.Application.Replies;
 using WeChat.Domain.Outbox;
 using WeChat.Domain.Replies;
+using WeChat.Infrastructure.Messaging;
+using WeChat.Infrastructure.Persistence;
 using WeChat.Infrastructure.Protocol;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator.Callbacks;
@@ -157,6 +161,52 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Callbacks_stored_through_an_outage_are_relayed_in_batches_by_competing_relays_each_published_once()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        var followers = Enumerable.Range(0, (PendingInboundRelay.BatchSize * 2) + 50).Select(i => $"oRelayFollower{i:D3}").ToList();
+        int Pending()
+        {
+            using var scope = pipeline.Api.Services.CreateScope();
+            return scope.ServiceProvider.GetRequiredService<WeChatDbContext>().PendingInboundMessages.Count();
+        }
+
+        try
+        {
+            await Broker.StopAsync();
+            await Parallel.ForEachAsync(followers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (follower, _) =>
+                Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body));
+            Assert.Equal(followers.Count, Pending());
+        }
+        finally
+        {
+            await Broker.StartAsync();
+        }
+
+        // A second relay (another API instance's) drains the same rows as the API's own, at the same time.
+        var rival = ActivatorUtilities.CreateInstance<PendingInboundRelay>(pipeline.Api.Services);
+        var rivalDone = Task.Run(async () =>
+        {
+            while (Pending() > 0)
+            {
+                await rival.RelayAsync(CancellationToken.None);
+                await Task.Delay(50);
+            }
+        });
+        await PipelineHarness.WaitUntilAsync(() => Pending() == 0, Patience, "the stored callbacks relayed");
+        await rivalDone.WaitAsync(Patience);
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.CallSummary);
+        await PipelineHarness.SettleAsync();
+        Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+        // Each stored callback reached the queue once: the workers' inbox saw no second copy.
+        using var worker = new HttpClient { BaseAddress = pipeline.Workers[0].Address };
+        var metrics = await worker.GetStringAsync("/metrics");
+        Assert.Equal(followers.Count, HandlerCount(metrics, "Handled"));
+        Assert.Equal(0, HandlerCount(metrics, "Duplicate"));
+    }
+
+    [Fact]
     public async Task A_reply_in_flight_when_the_broker_goes_away_is_sent_once_and_confirmed()
     {
         // The send is held for the broker's stop plus a few seconds: neither the attempt timeout nor the
@@ -247,4 +297,10 @@ public sealed class PipelineTests
         Assert.Single(pipeline.RepliesTo(follower));
         Assert.Equal(2, pipeline.Simulator.Platform.Calls.Count(call => call.ErrorCode == 40001));
     }
+
+    /// <summary>Text messages the worker's handlers finished with <paramref name="outcome"/>, from its Prometheus page.</summary>
+    private static long HandlerCount(string metrics, string outcome) => metrics.Split('\n')
+        .Where(line => line.StartsWith("wechat_handler_duration", StringComparison.Ordinal) && line.Contains("_count{", StringComparison.Ordinal)
+            && line.Contains(nameof(HandleTextMessage), StringComparison.Ordinal) && line.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal))
+        .Sum(line => long.Parse(line[(line.IndexOf("} ", StringComparison.Ordinal) + 2)..].Split(' ')[0], CultureInfo.InvariantCulture));
 }

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Time.Testing;
+using WeChat.Infrastructure.Messaging;
+
+namespace WeChat.UnitTests.Messaging;
+
+public sealed class BrokerAvailabilityTests
+{
+    private static readonly TimeSpan FullWindow = TimeSpan.FromMilliseconds(2200);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly BrokerAvailability _broker;
+
+    public BrokerAvailabilityTests() => _broker = new BrokerAvailability(_time);
+
+    [Fact]
+    public void While_the_broker_confirms_every_publish_gets_the_full_window()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var attempt = _broker.Begin(FullWindow);
+            Assert.Equal((FullWindow, false), (attempt.Window, attempt.IsProbe));
+            _broker.End(attempt, confirmed: true);
+        }
+    }
+
+    [Fact]
+    public void After_a_failure_one_publish_probes_briefly_and_the_others_go_straight_to_the_fallback()
+    {
+        Fail();
+
+        var probe = _broker.Begin(FullWindow);
+        var meanwhile = Enumerable.Range(0, 5).Select(_ => _broker.Begin(FullWindow)).ToList();
+
+        Assert.Equal((BrokerAvailability.ShortProbe, true), (probe.Window, probe.IsProbe));
+        Assert.All(meanwhile, attempt => Assert.False(attempt.TriesBroker));
+        _broker.End(probe, confirmed: false);
+        Assert.True(_broker.Begin(FullWindow) is { IsProbe: true } next && next.Window == BrokerAvailability.ShortProbe);
+    }
+
+    [Fact]
+    public void A_confirmed_probe_closes_the_circuit()
+    {
+        Fail();
+        var probe = _broker.Begin(FullWindow);
+
+        _broker.End(probe, confirmed: true);
+
+        AssertClosed();
+    }
+
+    [Fact]
+    public void A_broker_slow_to_confirm_gets_a_full_window_probe_once_per_interval()
+    {
+        Fail();
+        _time.Advance(BrokerAvailability.FullProbeInterval - TimeSpan.FromMilliseconds(1));
+        var shortProbe = _broker.Begin(FullWindow);
+        _broker.End(shortProbe, confirmed: false);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var fullProbe = _broker.Begin(FullWindow);
+        _broker.End(fullProbe, confirmed: false);
+        var next = _broker.Begin(FullWindow);
+
+        Assert.Equal(BrokerAvailability.ShortProbe, shortProbe.Window);
+        Assert.Equal((FullWindow, true), (fullProbe.Window, fullProbe.IsProbe));
+        Assert.Equal(BrokerAvailability.ShortProbe, next.Window);
+    }
+
+    [Fact]
+    public void The_relay_getting_a_confirm_closes_the_circuit()
+    {
+        Fail();
+
+        _broker.Confirmed();
+
+        AssertClosed();
+    }
+
+    [Fact]
+    public void A_probe_whose_caller_gave_up_frees_the_probe_and_changes_nothing_else()
+    {
+        Fail();
+        var abandoned = _broker.Begin(FullWindow);
+
+        _broker.End(abandoned, confirmed: null);
+
+        Assert.True(_broker.Begin(FullWindow).IsProbe);
+    }
+
+    [Fact]
+    public void A_caller_that_gave_up_does_not_open_the_circuit()
+    {
+        var attempt = _broker.Begin(FullWindow);
+
+        _broker.End(attempt, confirmed: null);
+
+        AssertClosed();
+    }
+
+    [Fact]
+    public void Publishes_waiting_on_a_closed_circuit_are_abandoned_when_one_of_them_fails()
+    {
+        var waiting = _broker.Begin(FullWindow);
+        var failing = _broker.Begin(FullWindow);
+
+        _broker.End(failing, confirmed: false);
+
+        Assert.True(waiting.Abandoned.IsCancellationRequested);
+        Assert.False(_broker.Begin(FullWindow).Abandoned.CanBeCanceled);
+    }
+
+    [Fact]
+    public void An_attempt_overdue_for_its_confirm_opens_the_circuit_at_once()
+    {
+        var waiting = _broker.Begin(FullWindow);
+
+        _broker.Overdue();
+
+        Assert.True(waiting.Abandoned.IsCancellationRequested);
+        Assert.True(_broker.Begin(FullWindow).IsProbe);
+    }
+
+    [Fact]
+    public void An_abandoned_publish_reporting_late_does_not_open_the_circuit_closed_again_since()
+    {
+        var abandoned = _broker.Begin(FullWindow);
+        _broker.Overdue();
+        _broker.End(_broker.Begin(FullWindow), confirmed: true);
+
+        _broker.End(abandoned, confirmed: false);
+
+        AssertClosed();
+        Assert.False(_broker.Begin(FullWindow).Abandoned.IsCancellationRequested);
+    }
+
+    private void AssertClosed()
+    {
+        var attempt = _broker.Begin(FullWindow);
+        Assert.Equal((FullWindow, false), (attempt.Window, attempt.IsProbe));
+    }
+
+    private void Fail()
+    {
+        var attempt = _broker.Begin(FullWindow);
+        Assert.Equal(FullWindow, attempt.Window);
+        _broker.End(attempt, confirmed: false);
+    }
+}
