@@ -188,11 +188,13 @@ public sealed class FeatureTests
             new { templateId = "ORDER_SHIPPED", toUser = "oTemplateUser01", url = "https://example.com/o/1", data = new Dictionary<string, string> { ["keyword1"] = "巧克力", ["keyword2"] = "39.80" } });
         Assert.Equal(HttpStatusCode.Accepted, single.StatusCode);
         var id = (await single.Content.ReadFromJsonAsync<JsonObject>())!["messages"]![0]!["id"]!.GetValue<Guid>();
+        await PipelineHarness.WaitUntilAsync(() => Status(api, $"/api/accounts/{appId}/template-messages/{id}") == "delivered", Patience, "the single message delivered", pipeline.CallSummary);
+
+        // Queued once the worker's first send is done: the schedule paces the sends, not a cold sender
+        // that only gets to them after several are already due.
         var bulk = await api.PostAsJsonAsync($"/api/accounts/{appId}/template-messages",
             new { templateId = "NEWS", toUsers = new[] { "oTemplateBulk01", "oTemplateBulk02", "oTemplateBulk03", "oTemplateBulk04", "oTemplateBlock1" }, data = new Dictionary<string, string> { ["keyword1"] = "通知" } });
         var batch = (await bulk.Content.ReadFromJsonAsync<JsonObject>())!["batchId"]!.GetValue<Guid>();
-
-        await PipelineHarness.WaitUntilAsync(() => Status(api, $"/api/accounts/{appId}/template-messages/{id}") == "delivered", Patience, "the single message delivered", pipeline.CallSummary);
         await PipelineHarness.WaitUntilAsync(() => BatchStatuses(api, $"/api/accounts/{appId}/template-batches/{batch}").Count(s => s is "delivered" or "userBlocked") == 5, Patience, "the batch finished", pipeline.CallSummary);
 
         var sends = pipeline.Simulator.Platform.Calls.Snapshot(call => call.Delivered && call.Path.EndsWith("template/send", StringComparison.Ordinal));
