@@ -13,7 +13,8 @@ namespace WeChat.Infrastructure.Messaging;
 /// claimed with a lease first so that two API instances do not both publish them (if one did anyway,
 /// the workers' inbox makes the second copy a no-op). A batch goes out together — the oldest alone
 /// first, so a broker that is still down costs one send, not a hundred — because a relay that waited
-/// for each confirm in turn drained slower than callbacks arrive at a busy account.
+/// for each confirm in turn drained slower than callbacks arrive at a busy account. A row that cannot
+/// be read is parked (leased for good) so that it does not hold up the ones behind it.
 /// </summary>
 public sealed partial class PendingInboundRelay(
     IDbContextFactory<WeChatDbContext> databases,
@@ -71,17 +72,17 @@ public sealed partial class PendingInboundRelay(
 
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             window.CancelAfter(SendWindow);
-            var outcomes = new List<(PendingInboundMessage Row, bool Confirmed)> { (claimed[0], await SendAsync(claimed[0], window.Token)) };
-            if (outcomes[0].Confirmed)
+            var outcomes = new List<(PendingInboundMessage Row, RelayOutcome Outcome)> { (claimed[0], await SendAsync(claimed[0], window.Token)) };
+            if (outcomes[0].Outcome != RelayOutcome.Unconfirmed)
             {
                 outcomes.AddRange(await Task.WhenAll(claimed.Skip(1).Select(async row => (row, await SendAsync(row, window.Token)))));
             }
             else
             {
-                outcomes.AddRange(claimed.Skip(1).Select(row => (row, false)));
+                outcomes.AddRange(claimed.Skip(1).Select(row => (row, RelayOutcome.Unconfirmed)));
             }
 
-            var confirmed = outcomes.Where(o => o.Confirmed).Select(o => o.Row.Id).ToList();
+            var confirmed = Ids(outcomes, RelayOutcome.Confirmed);
             if (confirmed.Count > 0)
             {
                 broker.Confirmed();
@@ -90,14 +91,29 @@ public sealed partial class PendingInboundRelay(
                 LogRelayed(logger, confirmed.Count);
             }
 
-            if (confirmed.Count < outcomes.Count)
+            // Parked: kept for an operator (GET /api/ops/pending-inbound counts it), never in the way of the others.
+            var unreadable = Ids(outcomes, RelayOutcome.Unreadable);
+            await ReleaseAsync(db, unreadable, DateTimeOffset.MaxValue);
+
+            var unconfirmed = Ids(outcomes, RelayOutcome.Unconfirmed);
+            if (unconfirmed.Count > 0)
             {
                 // Back to the queue for the next pass, without waiting out the lease.
-                var unconfirmed = outcomes.Where(o => !o.Confirmed).Select(o => o.Row.Id).ToList();
-                await db.PendingInboundMessages.Where(m => unconfirmed.Contains(m.Id))
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+                await ReleaseAsync(db, unconfirmed, null);
                 return relayed;
             }
+        }
+    }
+
+    private static List<Guid> Ids(List<(PendingInboundMessage Row, RelayOutcome Outcome)> outcomes, RelayOutcome outcome) =>
+        outcomes.Where(o => o.Outcome == outcome).Select(o => o.Row.Id).ToList();
+
+    private static async Task ReleaseAsync(WeChatDbContext db, List<Guid> ids, DateTimeOffset? leaseUntil)
+    {
+        if (ids.Count > 0)
+        {
+            await db.PendingInboundMessages.Where(m => ids.Contains(m.Id))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil), CancellationToken.None);
         }
     }
 
@@ -122,16 +138,34 @@ public sealed partial class PendingInboundRelay(
         return claimed;
     }
 
-    private async Task<bool> SendAsync(PendingInboundMessage pending, CancellationToken window)
+    private async Task<RelayOutcome> SendAsync(PendingInboundMessage pending, CancellationToken window)
     {
-        var message = JsonSerializer.Deserialize<InboundMessageReceived>(pending.Payload, ContractJson.Options)!;
-        var confirmed = await publisher.TrySendAsync(message, window);
-        if (confirmed)
+        InboundMessageReceived message;
+        try
         {
-            LogRelayedOne(logger, message.AppId, message.DedupKey);
+            message = JsonSerializer.Deserialize<InboundMessageReceived>(pending.Payload, ContractJson.Options)
+                ?? throw new JsonException("The payload is JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(logger, ex, pending.Id, pending.AppId, pending.DedupKey);
+            return RelayOutcome.Unreadable;
         }
 
-        return confirmed;
+        if (!await publisher.TrySendAsync(message, window))
+        {
+            return RelayOutcome.Unconfirmed;
+        }
+
+        LogRelayedOne(logger, message.AppId, message.DedupKey);
+        return RelayOutcome.Confirmed;
+    }
+
+    private enum RelayOutcome
+    {
+        Confirmed,
+        Unconfirmed,
+        Unreadable,
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Relayed {Count} stored callback(s) to the broker")]
@@ -142,4 +176,7 @@ public sealed partial class PendingInboundRelay(
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, Message = "Relayed stored callback {AppId} {DedupKey} to the broker")]
     private static partial void LogRelayedOne(ILogger logger, string appId, string dedupKey);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Error, Message = "Stored callback {PendingId} ({AppId} {DedupKey}) cannot be read; it is parked in PendingInboundMessages and the others are relayed")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, Guid pendingId, string appId, string dedupKey);
 }

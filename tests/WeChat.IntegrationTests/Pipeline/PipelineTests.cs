@@ -1,10 +1,13 @@
 using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Contracts;
 using WeChat.Application.Inbound;
 using WeChat.Application.Outbox;
 using WeChat.Application.Replies;
+using WeChat.Domain.Inbox;
 using WeChat.Domain.Outbox;
 using WeChat.Domain.Replies;
 using WeChat.Infrastructure.Messaging;
@@ -204,6 +207,52 @@ public sealed class PipelineTests
         var metrics = await worker.GetStringAsync("/metrics");
         Assert.Equal(followers.Count, HandlerCount(metrics, "Handled"));
         Assert.Equal(0, HandlerCount(metrics, "Duplicate"));
+    }
+
+    [Fact]
+    public async Task A_stored_callback_that_cannot_be_read_is_parked_and_the_ones_behind_it_are_relayed()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync();
+        var followers = new[] { "oBehindParked01", "oBehindParked02" };
+        var now = DateTimeOffset.UtcNow;
+        using (var scope = pipeline.Api.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
+            // The oldest row, so the relay meets it first.
+            db.PendingInboundMessages.Add(new PendingInboundMessage
+            {
+                Id = Guid.CreateVersion7(),
+                AppId = pipeline.Account.AppId,
+                DedupKey = "msg|unreadable",
+                Payload = "{\"appId\": tr",
+                CreatedAt = now.AddMinutes(-1),
+            });
+            foreach (var follower in followers)
+            {
+                var push = pipeline.Text(follower, "帮助");
+                pipeline.Simulator.Platform.RecordInteraction(pipeline.Account.AppId, push);
+                var parsed = InboundMessageParser.Parse(push.ToString());
+                var contract = new InboundMessageReceived(pipeline.Account.AppId, parsed.DeduplicationKey, parsed, push.ToString(), now);
+                db.PendingInboundMessages.Add(new PendingInboundMessage
+                {
+                    Id = Guid.CreateVersion7(),
+                    AppId = contract.AppId,
+                    DedupKey = contract.DedupKey,
+                    Payload = JsonSerializer.Serialize(contract, ContractJson.Options),
+                    CreatedAt = now,
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "the replies to the callbacks behind it", pipeline.CallSummary);
+        using (var scope = pipeline.Api.Services.CreateScope())
+        {
+            var parked = Assert.Single(scope.ServiceProvider.GetRequiredService<WeChatDbContext>().PendingInboundMessages.AsNoTracking().ToList());
+            Assert.Equal("msg|unreadable", parked.DedupKey);
+            Assert.True(parked.LeaseUntil > now.AddYears(100), $"parked for good, not retried: lease until {parked.LeaseUntil}");
+        }
     }
 
     [Fact]
