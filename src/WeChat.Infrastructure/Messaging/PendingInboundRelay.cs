@@ -93,13 +93,13 @@ public sealed partial class PendingInboundRelay(
 
             // Parked: kept for an operator (GET /api/ops/pending-inbound counts it), never in the way of the others.
             var unreadable = Ids(outcomes, RelayOutcome.Unreadable);
-            await ReleaseAsync(db, unreadable, DateTimeOffset.MaxValue);
+            await SetLeaseAsync(db, unreadable, DateTimeOffset.MaxValue);
 
             var unconfirmed = Ids(outcomes, RelayOutcome.Unconfirmed);
             if (unconfirmed.Count > 0)
             {
                 // Back to the queue for the next pass, without waiting out the lease.
-                await ReleaseAsync(db, unconfirmed, null);
+                await SetLeaseAsync(db, unconfirmed, null);
                 return relayed;
             }
         }
@@ -108,7 +108,7 @@ public sealed partial class PendingInboundRelay(
     private static List<Guid> Ids(List<(PendingInboundMessage Row, RelayOutcome Outcome)> outcomes, RelayOutcome outcome) =>
         outcomes.Where(o => o.Outcome == outcome).Select(o => o.Row.Id).ToList();
 
-    private static async Task ReleaseAsync(WeChatDbContext db, List<Guid> ids, DateTimeOffset? leaseUntil)
+    private static async Task SetLeaseAsync(WeChatDbContext db, List<Guid> ids, DateTimeOffset? leaseUntil)
     {
         if (ids.Count > 0)
         {
