@@ -108,7 +108,7 @@ public static class DependencyInjection
         if (roles.HasFlag(MessagingRoles.Consume))
         {
             services.AddHostedService<OutboxSweeper>();
-            services.AddHostedService<InboxJanitor>();
+            services.AddHostedService<RetentionJanitor>();
         }
 
         return builder;

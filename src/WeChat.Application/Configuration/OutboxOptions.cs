@@ -28,6 +28,13 @@ public sealed class OutboxOptions
     /// idempotency key, so a resend can reach the follower twice; such rows are left Unconfirmed.
     /// </summary>
     public bool ResendUnconfirmed { get; set; }
+
+    /// <summary>
+    /// Finished rows (Sent, Failed, Unconfirmed) are kept this long — for the outbox summary, requeues
+    /// and agent-message status — then purged hourly; at 500 replies/s the table would otherwise grow by
+    /// 43 million rows a day.
+    /// </summary>
+    public int RetentionDays { get; set; } = 7;
 }
 
 public sealed class OutboxOptionsValidator : AbstractValidator<OutboxOptions>
@@ -39,5 +46,6 @@ public sealed class OutboxOptionsValidator : AbstractValidator<OutboxOptions>
         RuleFor(o => o.MaxAttempts).InclusiveBetween(1, 100);
         RuleFor(o => o.BatchSize).InclusiveBetween(1, 10_000);
         RuleFor(o => o.MaxConcurrentSends).InclusiveBetween(1, 256);
+        RuleFor(o => o.RetentionDays).InclusiveBetween(1, 3650);
     }
 }

@@ -21,7 +21,7 @@ public sealed class OperationNotAvailableException(string message) : Exception(m
 
 /// <summary>
 /// What an operator does by hand: look at tokens and the outbox, requeue failed or unconfirmed
-/// sends, purge old inbox rows, and move messages from the error queue back to the inbound queue.
+/// sends, purge old inbox and outbox rows, and move messages from the error queue back to the inbound queue.
 /// </summary>
 public sealed partial class PlatformOperations(
     IDbContextFactory<WeChatDbContext> databases,
@@ -73,13 +73,47 @@ public sealed partial class PlatformOperations(
     }
 
     /// <summary>Deletes inbox rows processed before the cutoff. Deduplication only needs them for WeChat's retry window and broker redeliveries.</summary>
-    public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    /// <summary>Rows deleted per statement: each purge statement holds the database's write lock only briefly.</summary>
+    public const int PurgeBatchSize = 5000;
+
+    public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
     {
         var cutoff = time.GetUtcNow() - olderThan;
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        using var writer = await writeGate.EnterAsync(cancellationToken);
-        var purged = await db.InboxEntries.Where(e => e.ProcessedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
-        LogPurged(logger, purged, cutoff);
+        var purged = await PurgeAsync(db => db.InboxEntries.Where(e => e.ProcessedAt < cutoff).Take(batchSize), batchSize, cancellationToken);
+        LogPurged(logger, purged, "inbox", cutoff);
+        return purged;
+    }
+
+    /// <summary>
+    /// Deletes outbox rows that finished (Sent, Failed, Unconfirmed) before the cutoff. Pending and
+    /// Sending rows are never touched, however old: they are work still to do.
+    /// </summary>
+    public async Task<int> PurgeOutboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
+    {
+        var cutoff = time.GetUtcNow() - olderThan;
+        var purged = await PurgeAsync(
+            db => db.OutboxMessages
+                .Where(m => (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Failed || m.Status == OutboxStatus.Unconfirmed) && m.CompletedAt < cutoff)
+                .Take(batchSize),
+            batchSize,
+            cancellationToken);
+        LogPurged(logger, purged, "outbox", cutoff);
+        return purged;
+    }
+
+    private async Task<int> PurgeAsync<TRow>(Func<WeChatDbContext, IQueryable<TRow>> batch, int batchSize, CancellationToken cancellationToken)
+    {
+        var purged = 0;
+        int deleted;
+        do
+        {
+            await using var db = await databases.CreateDbContextAsync(cancellationToken);
+            using var writer = await writeGate.EnterAsync(cancellationToken);
+            deleted = await batch(db).ExecuteDeleteAsync(cancellationToken);
+            purged += deleted;
+        }
+        while (deleted == batchSize);
+
         return purged;
     }
 
@@ -128,8 +162,8 @@ public sealed partial class PlatformOperations(
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Operator requeued {Count} {Status} outbox row(s) for {Scope}")]
     private static partial void LogRequeued(ILogger logger, int count, OutboxStatus status, string scope);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Purged {Count} inbox row(s) processed before {Cutoff}")]
-    private static partial void LogPurged(ILogger logger, int count, DateTimeOffset cutoff);
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Purged {Count} {Table} row(s) finished before {Cutoff}")]
+    private static partial void LogPurged(ILogger logger, int count, string table, DateTimeOffset cutoff);
 
     [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Operator replayed {Count} message(s) from {Queue}_error")]
     private static partial void LogReplayed(ILogger logger, int count, string queue);

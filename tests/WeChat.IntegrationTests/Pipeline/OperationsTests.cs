@@ -11,6 +11,7 @@ using WeChat.Application.Replies;
 using WeChat.Domain.Inbox;
 using WeChat.Domain.Outbox;
 using WeChat.Domain.Replies;
+using WeChat.Infrastructure.Operations;
 using WeChat.Infrastructure.Protocol;
 using WeChat.IntegrationTests.Infrastructure;
 
@@ -41,6 +42,54 @@ public sealed class OperationsTests
         await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the replayed message's reply", pipeline.CallSummary);
         Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo(follower))));
         Assert.Equal(0, (await (await api.PostAsJsonAsync("/api/ops/error-queue/replay", new { max = 10 })).Content.ReadFromJsonAsync<JsonObject>())!["count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Retention_purges_finished_outbox_rows_and_old_inbox_rows_in_batches_and_never_unfinished_work()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 0);
+        var old = DateTimeOffset.UtcNow.AddDays(-30);
+        var recent = DateTimeOffset.UtcNow.AddDays(-1);
+        var rows = new List<(OutboxStatus Status, DateTimeOffset? CompletedAt, bool Purged)>
+        {
+            (OutboxStatus.Sent, old, true), (OutboxStatus.Sent, old, true), (OutboxStatus.Sent, old, true),
+            (OutboxStatus.Failed, old, true), (OutboxStatus.Unconfirmed, old, true),
+            (OutboxStatus.Sent, recent, false), (OutboxStatus.Pending, null, false), (OutboxStatus.Sending, null, false),
+        };
+        var kept = new List<Guid>();
+        using (var scope = pipeline.Api.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+            var writer = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
+            var ids = rows.Select(_ => writer.Add(pipeline.Account.AppId, OutboxKind.CustomerServiceMessage, "oRetention0001",
+                OutboxJson.Serialize<ReplyContent>(new TextReply("kept or purged")), notBefore: DateTimeOffset.UtcNow.AddYears(1))).ToList();
+            foreach (var (processedAt, i) in new[] { old, old, old, recent }.Select((at, i) => (at, i)))
+            {
+                db.InboxEntries.Add(new InboxEntry { AppId = pipeline.Account.AppId, DedupKey = $"msg|retention|{i}", MsgType = "text", FromUserName = "o", ReceivedAt = processedAt, ProcessedAt = processedAt });
+            }
+
+            await db.SaveChangesAsync(CancellationToken.None);
+            foreach (var (id, row) in ids.Zip(rows))
+            {
+                await db.OutboxMessages.Where(m => m.Id == id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.Status, row.Status).SetProperty(m => m.CompletedAt, row.CompletedAt));
+                if (!row.Purged)
+                {
+                    kept.Add(id);
+                }
+            }
+        }
+
+        var operations = pipeline.Api.Services.GetRequiredService<PlatformOperations>();
+        var outboxPurged = await operations.PurgeOutboxAsync(TimeSpan.FromDays(7), CancellationToken.None, batchSize: 2);
+        var inboxPurged = await operations.PurgeInboxAsync(TimeSpan.FromDays(7), CancellationToken.None, batchSize: 2);
+
+        Assert.Equal(5, outboxPurged);
+        Assert.Equal(3, inboxPurged);
+        using var check = pipeline.Api.Services.CreateScope();
+        var left = check.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+        Assert.Equal(kept.Order(), left.OutboxMessages.AsNoTracking().Select(m => m.Id).AsEnumerable().Order());
+        Assert.Equal("msg|retention|3", Assert.Single(left.InboxEntries.AsNoTracking().ToList()).DedupKey);
     }
 
     [Fact]
