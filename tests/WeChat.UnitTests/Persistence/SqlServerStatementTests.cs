@@ -1,11 +1,17 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.Application.Common.Observability;
 using WeChat.Application.Configuration;
+using WeChat.Domain.Outbox;
 using WeChat.Infrastructure.Operations;
+using WeChat.Infrastructure.Outbox;
 using WeChat.Infrastructure.Persistence;
 
 namespace WeChat.UnitTests.Persistence;
@@ -43,6 +49,47 @@ public sealed class SqlServerStatementTests
             });
     }
 
+    [Fact]
+    public async Task The_outbox_claims_outcomes_recovery_and_due_queries_translate()
+    {
+        var captured = new CapturedCommands { RowsAffected = 1 }; // every claim wins
+        var services = new ServiceCollection().AddMetrics().AddSingleton<WeChatMetrics>().BuildServiceProvider();
+        var outcomes = new Queue<OutboxAttempt>([OutboxAttempt.Done, new OutboxAttempt(WeChatFailure.Transient, -1, "system busy")]);
+        await using (var sender = new OutboxSender(
+            new SqlServerContexts(captured), [new ScriptedExecutor(outcomes)], services.GetRequiredService<IServiceScopeFactory>(), new OpenWriteGate(),
+            management: null!, // only profile batches call it, and the due query here finds none
+            Options.Create(new OutboxOptions()), services.GetRequiredService<WeChatMetrics>(), TimeProvider.System, NullLogger<OutboxSender>.Instance))
+        {
+            await sender.DispatchAsync([Reply(), Reply()], CancellationToken.None);
+            await sender.RecoverAbandonedAsync(CancellationToken.None);
+            await sender.DueAsync(10, CancellationToken.None);
+            await sender.SendProfileBatchesAsync(CancellationToken.None);
+        }
+
+        var updates = captured.Statements.Where(sql => sql.StartsWith("UPDATE", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, updates.Count); // two claims, the sent outcome, the retry outcome, two recovery updates
+        Assert.Equal(2, updates.Count(sql => sql.Contains("[Attempts] = [o].[Attempts] + 1", StringComparison.Ordinal)));
+        Assert.Equal(2, captured.Statements.Count(sql => sql.StartsWith("SELECT", StringComparison.Ordinal)));
+    }
+
+    private static OutboxMessage Reply() => new()
+    {
+        Id = Guid.CreateVersion7(),
+        AppId = "wx0123456789abcdef",
+        Kind = OutboxKind.CustomerServiceMessage,
+        ToUser = "oStatement",
+        Payload = "{}",
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    private sealed class ScriptedExecutor(Queue<OutboxAttempt> outcomes) : IOutboxExecutor
+    {
+        public OutboxKind Kind => OutboxKind.CustomerServiceMessage;
+
+        public Task<OutboxAttempt> ExecuteAsync(OutboxMessage message, IServiceProvider scope, CancellationToken cancellationToken) =>
+            Task.FromResult(outcomes.Dequeue());
+    }
+
     private sealed class SqlServerContexts(CapturedCommands captured) : IDbContextFactory<WeChatDbContext>
     {
         private readonly DbContextOptions<SqlServerWeChatDbContext> _options = new DbContextOptionsBuilder<SqlServerWeChatDbContext>()
@@ -53,10 +100,12 @@ public sealed class SqlServerStatementTests
         public WeChatDbContext CreateDbContext() => new SqlServerWeChatDbContext(_options);
     }
 
-    /// <summary>Keeps the connection closed and records each non-query instead of executing it (0 rows affected).</summary>
+    /// <summary>Keeps the connection closed and records each command instead of executing it: queries find no rows.</summary>
     private sealed class CapturedCommands : DbCommandInterceptor, IDbConnectionInterceptor
     {
         public List<string> Statements { get; } = [];
+
+        public int RowsAffected { get; init; }
 
         public ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(InterceptionResult.Suppress());
@@ -64,7 +113,13 @@ public sealed class SqlServerStatementTests
         public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
             Statements.Add(command.CommandText.TrimStart());
-            return ValueTask.FromResult(InterceptionResult<int>.SuppressWithResult(0));
+            return ValueTask.FromResult(InterceptionResult<int>.SuppressWithResult(RowsAffected));
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Statements.Add(command.CommandText.TrimStart());
+            return ValueTask.FromResult(InterceptionResult<DbDataReader>.SuppressWithResult(new DataTable().CreateDataReader()));
         }
     }
 }
