@@ -72,10 +72,10 @@ public sealed partial class PlatformOperations(
         return requeued;
     }
 
-    /// <summary>Deletes inbox rows processed before the cutoff. Deduplication only needs them for WeChat's retry window and broker redeliveries.</summary>
     /// <summary>Rows deleted per statement: each purge statement holds the database's write lock only briefly.</summary>
     public const int PurgeBatchSize = 5000;
 
+    /// <summary>Deletes inbox rows processed before the cutoff. Deduplication only needs them for WeChat's retry window and broker redeliveries.</summary>
     public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
     {
         var cutoff = time.GetUtcNow() - olderThan;
