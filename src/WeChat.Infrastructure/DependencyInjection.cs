@@ -100,6 +100,7 @@ public static class DependencyInjection
         if (roles.HasFlag(MessagingRoles.Publish))
         {
             services.AddSingleton<BrokerAvailability>();
+            services.AddSingleton(new InFlightSends());
             services.AddSingleton<BusInboundMessagePublisher>();
             services.AddSingleton<IInboundMessagePublisher>(provider => provider.GetRequiredService<BusInboundMessagePublisher>());
             services.AddHostedService<PendingInboundRelay>();

@@ -27,6 +27,7 @@ public sealed partial class BusInboundMessagePublisher(
     IBus bus,
     IDbContextFactory<WeChatDbContext> databases,
     BrokerAvailability broker,
+    InFlightSends sends,
     IOptions<MessagingOptions> options,
     TimeProvider time,
     ILogger<BusInboundMessagePublisher> logger) : IInboundMessagePublisher
@@ -82,38 +83,57 @@ public sealed partial class BusInboundMessagePublisher(
         }
     }
 
-    /// <summary>Sends with confirm, retrying until the window closes; true once the broker confirmed.</summary>
+    /// <summary>
+    /// Sends with confirm until the window closes; true once the broker confirmed. A send that goes
+    /// unconfirmed past the attempt timeout opens the circuit (<see cref="BrokerAvailability.Overdue"/>)
+    /// and is waited for further, never cancelled and never doubled (<see cref="InFlightSends"/>); one
+    /// that fails is tried again after a short pause.
+    /// </summary>
     public async Task<bool> TrySendAsync(InboundMessageReceived message, CancellationToken window)
     {
-        var attempt = 0;
-        while (!window.IsCancellationRequested)
+        for (var attempt = 1; !window.IsCancellationRequested; attempt++)
         {
-            attempt++;
-            using var attemptWindow = CancellationTokenSource.CreateLinkedTokenSource(window);
-            attemptWindow.CancelAfter(_attemptTimeout);
+            var send = sends.TryStart(() => SendAsync(message));
+            if (send is null)
+            {
+                LogTooManyInFlight(logger, message.AppId, message.DedupKey, sends.Capacity);
+                return false;
+            }
+
             try
             {
-                var endpoint = await bus.GetSendEndpoint(_queue);
-                await endpoint.Send(message, attemptWindow.Token);
+                try
+                {
+                    await send.WaitAsync(_attemptTimeout, time, window);
+                }
+                catch (TimeoutException) when (!send.IsCompleted)
+                {
+                    broker.Overdue();
+                    LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
+                    await send.WaitAsync(window);
+                }
+
                 return true;
             }
-            catch (OperationCanceledException) when (!window.IsCancellationRequested)
-            {
-                broker.Overdue();
-                LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
-            }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (window.IsCancellationRequested)
             {
                 return false;
             }
             catch (Exception ex)
             {
                 LogAttemptFailed(logger, ex, message.AppId, message.DedupKey, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 250)), window).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 250)), time, window).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
         return false;
+    }
+
+    /// <summary>Deliberately without a cancellation token: see <see cref="InFlightSends"/>.</summary>
+    private async Task SendAsync(InboundMessageReceived message)
+    {
+        var endpoint = await bus.GetSendEndpoint(_queue);
+        await endpoint.Send(message, CancellationToken.None);
     }
 
     private async Task StoreAsync(InboundMessageReceived message, CancellationToken cancellationToken)
@@ -130,11 +150,14 @@ public sealed partial class BusInboundMessagePublisher(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} got no broker confirm in time")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} got no broker confirm in time; the circuit opens")]
     private static partial void LogAttemptTimedOut(ILogger logger, string appId, string dedupKey, int attempt);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} failed")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string appId, string dedupKey, int attempt);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "{Capacity} broker sends are still unconfirmed: callback {AppId} {DedupKey} goes to the fallback without another")]
+    private static partial void LogTooManyInFlight(ILogger logger, string appId, string dedupKey, int capacity);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Broker unavailable: callback {AppId} {DedupKey} stored in the database for relay")]
     private static partial void LogStoredForRelay(ILogger logger, string appId, string dedupKey);

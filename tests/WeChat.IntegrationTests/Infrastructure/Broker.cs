@@ -36,6 +36,15 @@ public static class Broker
         }
     }
 
+    /// <summary>Ready and unacknowledged messages of a test's queue and its error queue, for failure reports.</summary>
+    public static string QueueDepths(string queue)
+    {
+        using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", ["list_queues", "-q", "name", "messages_ready", "messages_unacknowledged"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var lines = process.StandardOutput.ReadToEnd().Split('\n').Where(line => line.StartsWith(queue, StringComparison.Ordinal));
+        process.WaitForExit();
+        return string.Join("; ", lines.Select(line => line.Trim().Replace('\t', ' ')));
+    }
+
     /// <summary>Stops the broker application (connections drop, the port closes) but keeps its node, so it comes back fast.</summary>
     public static Task StopAsync() => RabbitMqCtlAsync("stop_app");
 

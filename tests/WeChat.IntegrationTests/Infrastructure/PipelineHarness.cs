@@ -1,6 +1,11 @@
+using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WeChat.Infrastructure.Persistence;
 using WeChat.Simulator;
 using WeChat.Simulator.Callbacks;
 using WeChat.Simulator.Platform;
@@ -38,6 +43,9 @@ public sealed class PipelineHarness : IAsyncDisposable
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
     public WebApplicationFactory<Program> Api => _api!;
+
+    /// <summary>The in-process API's recent warnings and errors.</summary>
+    public RecentLog ApiLog => _api!.Log;
 
     public static async Task<PipelineHarness> StartAsync(int workers = 1, CallbackMode mode = CallbackMode.Plaintext, IDictionary<string, string?>? settings = null, params SimulatedAccountOptions[] moreAccounts)
     {
@@ -130,6 +138,44 @@ public sealed class PipelineHarness : IAsyncDisposable
         .GroupBy(call => $"{call.Path} {call.HttpStatus}/{call.ErrorCode}{(call.Delivered ? " delivered" : string.Empty)}")
         .Select(group => $"{group.Key}: {group.Count()}"));
 
+    /// <summary>
+    /// Where the work is when a pipeline test times out: the calls the simulator saw, the database's
+    /// outbox/inbox/relay rows, the queues' depths and the workers' last log lines.
+    /// </summary>
+    public string StateReport()
+    {
+        var report = new StringBuilder().AppendLine().Append("simulator: ").AppendLine(CallSummary());
+        try
+        {
+            using var db = Api.Services.GetRequiredService<IDbContextFactory<WeChatDbContext>>().CreateDbContext();
+            var outbox = db.OutboxMessages.AsNoTracking().GroupBy(m => m.Status).Select(g => new { g.Key, Count = g.Count() }).ToList();
+            report.Append("outbox: ").AppendLine(string.Join(", ", outbox.Select(o => $"{o.Key} {o.Count}")))
+                .Append("inbox entries: ").Append(db.InboxEntries.Count())
+                .Append(", stored for relay: ").Append(db.PendingInboundMessages.Count())
+                .Append(" (leased: ").Append(db.PendingInboundMessages.Count(m => m.LeaseUntil != null))
+                .Append(", most attempts: ").Append(db.PendingInboundMessages.Max(m => (int?)m.Attempts) ?? 0).AppendLine(")");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException)
+        {
+            report.Append("database: ").AppendLine(ex.Message);
+        }
+
+        if (_api is not null)
+        {
+            report.AppendLine("api, last warnings:").AppendLine(ApiLog.Tail(40));
+        }
+
+        report.Append("queues: ").AppendLine(Broker.QueueDepths(Settings.GetValueOrDefault("Messaging:InboundQueueName") ?? string.Empty));
+        foreach (var (worker, index) in _workers.Select((w, i) => (w, i)))
+        {
+            var lines = worker.Output.Split('\n');
+            report.Append("worker ").Append(index).Append(worker.HasExited ? " (exited)" : string.Empty).AppendLine(", last lines:")
+                .AppendLine(string.Join('\n', lines.TakeLast(40)));
+        }
+
+        return report.ToString();
+    }
+
     /// <summary>Gives stragglers (a duplicate that should not come) time to show up.</summary>
     public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(2));
 
@@ -167,9 +213,12 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     private sealed class PipelineApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
     {
+        public RecentLog Log { get; } = new();
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
+            builder.ConfigureLogging(logging => logging.AddProvider(Log));
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

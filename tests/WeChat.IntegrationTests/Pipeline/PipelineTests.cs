@@ -164,6 +164,25 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Publishes_left_unconfirmed_past_their_timeout_do_not_jam_the_broker_channel_and_every_callback_is_replied_once()
+    {
+        // 50 ms per attempt: the first send (which declares the queue) and many under load go overdue, the
+        // circuit opens and the callbacks still waiting stop waiting. Cancelling those sends inside
+        // RabbitMQ.Client left its channel unable to declare or publish anything again (its #1964), so
+        // the stored callbacks were never relayed.
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 2, settings: new Dictionary<string, string?> { ["Messaging:PublishAttemptTimeoutMilliseconds"] = "50" });
+        var followers = Enumerable.Range(0, 1000).Select(i => $"oOverdueFollower{i:D4}").ToList();
+
+        await Parallel.ForEachAsync(followers, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (follower, _) =>
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body));
+
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
+        await PipelineHarness.SettleAsync();
+        Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+        Assert.Contains("[2001]", pipeline.ApiLog.Tail(int.MaxValue), StringComparison.Ordinal); // some attempts did go overdue
+    }
+
+    [Fact]
     public async Task Callbacks_stored_through_an_outage_are_relayed_in_batches_by_competing_relays_each_published_once()
     {
         await using var pipeline = await PipelineHarness.StartAsync();
@@ -306,7 +325,7 @@ public sealed class PipelineTests
         await Parallel.ForEachAsync(followers, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (follower, _) =>
             Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body));
 
-        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= count, TimeSpan.FromSeconds(180), $"{count} replies");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= count, TimeSpan.FromSeconds(180), $"{count} replies", pipeline.StateReport);
         await PipelineHarness.SettleAsync();
         var perFollower = pipeline.AllReplies().GroupBy(call => call.Json()!["touser"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(count, perFollower.Count);
