@@ -66,7 +66,7 @@ public sealed class FeatureTests
         var updated = await api.PutAsJsonAsync($"{rules}/{regex}", new { name = "验证码", trigger = "text", match = "regex", pattern = "^\\d{6}$", priority = 0, enabled = true, reply = Text("新的验证码回复") });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         await pipeline.SendAsync(pipeline.Text("oRuleRegex00002", "654321"));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oRuleRegex00002").Count > 0, Patience, "the reply after the change");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oRuleRegex00002").Count > 0, Patience, "the reply after the change", pipeline.StateReport);
         Assert.Equal("新的验证码回复", TextOf(pipeline.RepliesTo("oRuleRegex00002")[0].Json()!));
 
         // Disabled rules do not answer; deleted rules are gone.
@@ -109,13 +109,13 @@ public sealed class FeatureTests
         await pipeline.SendAsync(Push.Subscribe(origin, "oFollowPlain001", pipeline.Now));
         await pipeline.SendAsync(Push.Subscribe(origin, "oFollowScene001", pipeline.Now, "campaign_7"));
         await pipeline.SendAsync(Push.LocationReport(origin, "oFollowScene001", pipeline.Now + 1, 23.1, 113.3));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oFollowPlain001").Count > 0 && pipeline.RepliesTo("oFollowScene001").Count > 0, Patience, "welcome replies");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oFollowPlain001").Count > 0 && pipeline.RepliesTo("oFollowScene001").Count > 0, Patience, "welcome replies", pipeline.StateReport);
 
         await pipeline.SendAsync(Push.Unsubscribe(origin, "oFollowPlain001", pipeline.Now + 2));
-        await PipelineHarness.WaitUntilAsync(() => Follower(pipeline, "oFollowPlain001")?.IsSubscribed == false, Patience, "the unfollow recorded");
+        await PipelineHarness.WaitUntilAsync(() => Follower(pipeline, "oFollowPlain001")?.IsSubscribed == false, Patience, "the unfollow recorded", pipeline.StateReport);
         // An unfollowed user cannot really write, but if a late message arrives the bot stays quiet.
         await pipeline.SendAsync(pipeline.Text("oFollowPlain001", "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => Inbox(pipeline, "oFollowPlain001") == 3, Patience, "the late message handled");
+        await PipelineHarness.WaitUntilAsync(() => Inbox(pipeline, "oFollowPlain001") == 3, Patience, "the late message handled", pipeline.StateReport);
         await PipelineHarness.SettleAsync();
 
         Assert.Single(pipeline.RepliesTo("oFollowPlain001"));
@@ -126,7 +126,7 @@ public sealed class FeatureTests
         Assert.Equal("campaign_7", scanned.QrScene);
         Assert.True(scanned.IsSubscribed);
         Assert.Equal(23.1, scanned.Latitude);
-        await PipelineHarness.WaitUntilAsync(() => Follower(pipeline, "oFollowScene001")?.ProfileFetchedAt is not null, Patience, "the profile fetched");
+        await PipelineHarness.WaitUntilAsync(() => Follower(pipeline, "oFollowScene001")?.ProfileFetchedAt is not null, Patience, "the profile fetched", pipeline.StateReport);
         Assert.Equal("ADD_SCENE_QR_CODE", Follower(pipeline, "oFollowScene001")!.SubscribeSource);
     }
 
@@ -148,14 +148,14 @@ public sealed class FeatureTests
         Assert.Equal("正在为您转接人工客服,请稍候。", PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo(follower))));
 
         await pipeline.SendAsync(pipeline.Text(follower, "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => Inbox(pipeline, follower) >= 3, Patience, "the message during the session handled");
+        await PipelineHarness.WaitUntilAsync(() => Inbox(pipeline, follower) >= 3, Patience, "the message during the session handled", pipeline.StateReport);
         await PipelineHarness.SettleAsync();
         Assert.Single(pipeline.RepliesTo(follower)); // the bot said nothing while the agent serves
 
         pipeline.Simulator.Platform.CloseSession(appId, null, follower); // the agent closes it in the agent tool
-        await PipelineHarness.WaitUntilAsync(() => Session(pipeline, follower)?.State == ConversationStates.Bot, Patience, "kf_close_session handled");
+        await PipelineHarness.WaitUntilAsync(() => Session(pipeline, follower)?.State == ConversationStates.Bot, Patience, "kf_close_session handled", pipeline.StateReport);
         await pipeline.SendAsync(pipeline.Text(follower, "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count == 2, Patience, "the bot back");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count == 2, Patience, "the bot back", pipeline.StateReport);
         Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(pipeline.RepliesTo(follower)[1]));
     }
 
@@ -172,7 +172,7 @@ public sealed class FeatureTests
         Assert.Equal(ConversationStates.Bot, Session(pipeline, follower)!.State);
 
         await pipeline.SendAsync(pipeline.Text(follower, "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count == 2, Patience, "the bot answering");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count == 2, Patience, "the bot answering", pipeline.StateReport);
         Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(pipeline.RepliesTo(follower)[1]));
     }
 
@@ -219,10 +219,10 @@ public sealed class FeatureTests
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var location = response.Headers.Location!.ToString();
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the agent's message");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the agent's message", pipeline.StateReport);
         var sent = Assert.Single(pipeline.RepliesTo(follower)).Json()!;
         Assert.Equal("kf2001@test", sent["customservice"]!["kf_account"]!.GetValue<string>());
-        await PipelineHarness.WaitUntilAsync(() => Status(api, location) == "sent", Patience, "status sent");
+        await PipelineHarness.WaitUntilAsync(() => Status(api, location) == "sent", Patience, "status sent", pipeline.StateReport);
     }
 
     [Fact]

@@ -133,11 +133,11 @@ public sealed class OperationsTests
         await using var pipeline = await PipelineHarness.StartAsync();
         using var client = pipeline.Api.CreateClient();
         await pipeline.SendAsync(pipeline.Text("oMetrics0000001", "帮助"));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 0, Patience, "the reply");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 0, Patience, "the reply", pipeline.StateReport);
         // Another system invalidates the token: the refused call shows in the errcode counter (troubleshooting.md).
         pipeline.Simulator.Platform.Tokens.Revoke(pipeline.Account.AppId);
         await pipeline.SendAsync(pipeline.Text("oMetrics0000001", "菜单"));
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 1, Patience, "the reply after the revocation");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oMetrics0000001").Count > 1, Patience, "the reply after the revocation", pipeline.StateReport);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);

@@ -36,7 +36,7 @@ public sealed class PipelineTests
         var attempts = await pipeline.SendAsync(pipeline.Text("oPlainFollower01", "帮助"));
 
         Assert.Equal("success", Assert.Single(attempts).Body);
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oPlainFollower01").Count > 0, Patience, "the reply");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oPlainFollower01").Count > 0, Patience, "the reply", pipeline.StateReport);
         await PipelineHarness.SettleAsync();
         Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oPlainFollower01"))));
     }
@@ -50,7 +50,7 @@ public sealed class PipelineTests
         await pipeline.SendAsync(pipeline.Text("oSafeFollower02", "今天天气怎么样"));
         await pipeline.SendAsync(Push.Subscribe(pipeline.Account.OriginalId, "oSafeFollower03", pipeline.Now));
 
-        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= 3, Patience, "three replies");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.AllReplies().Count >= 3, Patience, "three replies", pipeline.StateReport);
         await PipelineHarness.SettleAsync();
         Assert.Equal(DefaultReplyRules.Menu, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oSafeFollower01"))));
         Assert.Equal(DefaultReplyRules.Unsupported, PipelineHarness.ContentOf(Assert.Single(pipeline.RepliesTo("oSafeFollower02"))));
@@ -72,7 +72,7 @@ public sealed class PipelineTests
         Assert.Equal(PublishOutcome.Confirmed, await publisher.PublishAsync(
             new InboundMessageReceived(pipeline.Account.AppId, parsed.DeduplicationKey, parsed, push.ToString(), DateTimeOffset.UtcNow), CancellationToken.None));
 
-        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oRetryFollower01").Count > 0, Patience, "the reply");
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo("oRetryFollower01").Count > 0, Patience, "the reply", pipeline.StateReport);
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Single(pipeline.RepliesTo("oRetryFollower01"));
     }
@@ -98,7 +98,7 @@ public sealed class PipelineTests
         await pipeline.StartWorkerAsync();
         pipeline.Simulator.Platform.Faults.Release();
 
-        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower");
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
         await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends are recovered
         Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
     }
@@ -215,7 +215,7 @@ public sealed class PipelineTests
                 await Task.Delay(50);
             }
         });
-        await PipelineHarness.WaitUntilAsync(() => Pending() == 0, Patience, "the stored callbacks relayed");
+        await PipelineHarness.WaitUntilAsync(() => Pending() == 0, Patience, "the stored callbacks relayed", pipeline.StateReport);
         await rivalDone.WaitAsync(Patience);
 
         await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.CallSummary);
@@ -309,7 +309,7 @@ public sealed class PipelineTests
                 .Where(m => m.ToUser == follower && m.Kind == OutboxKind.CustomerServiceMessage).Select(m => m.Status)];
         }
 
-        await PipelineHarness.WaitUntilAsync(() => Statuses() is [not OutboxStatus.Sending], Patience, "the send's outcome");
+        await PipelineHarness.WaitUntilAsync(() => Statuses() is [not OutboxStatus.Sending], Patience, "the send's outcome", pipeline.StateReport);
         await Task.Delay(TimeSpan.FromSeconds(7)); // the worker reconnects and gets the unacknowledged message again: a no-op
         Assert.Single(pipeline.RepliesTo(follower));
         Assert.Equal(OutboxStatus.Sent, Assert.Single(Statuses()));
