@@ -24,9 +24,13 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
     public static readonly TimeSpan ShortProbe = TimeSpan.FromMilliseconds(150);
     public static readonly TimeSpan FullProbeInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a probe's unfinished send keeps the probe slot: should it never end, another probe goes.</summary>
+    public static readonly TimeSpan ProbeHoldLimit = TimeSpan.FromSeconds(30);
+
     private readonly Lock _gate = new();
     private bool _open;
     private bool _probing;
+    private long _probeNumber;
     private DateTimeOffset _lastFullWindow;
 
     /// <summary>Cancelled when the circuit opens: the publishes of this closed period stop waiting.</summary>
@@ -48,6 +52,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
             }
 
             _probing = true;
+            _probeNumber++;
             var now = time.GetUtcNow();
             if (now - _lastFullWindow < FullProbeInterval)
             {
@@ -59,15 +64,45 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         }
     }
 
-    /// <summary>The result of an attempt from <see cref="Begin"/>: confirmed, not confirmed in its window, or null when its caller gave up.</summary>
-    public void End(BrokerAttempt attempt, bool? confirmed)
+    /// <summary>
+    /// The result of an attempt from <see cref="Begin"/>: confirmed, not confirmed in its window, or null
+    /// when its caller gave up. <paramref name="unfinished"/> is its send if that is still going (sends
+    /// are never cancelled, <see cref="InFlightSends"/>). Any such send confirmed later closes the
+    /// circuit; a probe's keeps the probe slot until it ends (at most <see cref="ProbeHoldLimit"/>), so
+    /// an outage leaves a send waiting every 30 s, not one per probe — each of them a duplicate for the
+    /// inbox to drop once the broker is back.
+    /// </summary>
+    public void End(BrokerAttempt attempt, bool? confirmed, Task? unfinished = null)
     {
-        if (attempt.IsProbe)
+        if (confirmed != true && unfinished is { IsCompleted: false })
         {
-            lock (_gate)
+            _ = unfinished.ContinueWith(
+                static (send, state) =>
+                {
+                    if (send.IsCompletedSuccessfully)
+                    {
+                        ((BrokerAvailability)state!).Confirmed();
+                    }
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            if (attempt.IsProbe)
             {
-                _probing = false;
+                long probe;
+                lock (_gate)
+                {
+                    probe = _probeNumber; // the slot is still this attempt's
+                }
+
+                _ = Task.WhenAny(unfinished, Task.Delay(ProbeHoldLimit, time)).ContinueWith(
+                    _ => ReleaseProbe(probe), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
+        }
+        else if (attempt.IsProbe)
+        {
+            ReleaseProbe(null);
         }
 
         switch (confirmed)
@@ -93,6 +128,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
             if (_open)
             {
                 _open = false;
+                _probing = false; // a probe still out (or held by its send) has nothing left to find out
                 _closedPeriod.Dispose(); // cancelled when the circuit opened; its tokens stay cancelled
                 _closedPeriod = new CancellationTokenSource();
             }
@@ -104,6 +140,18 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         lock (_gate)
         {
             _closedPeriod.Dispose();
+        }
+    }
+
+    /// <summary>Frees the probe slot — when given, only if <paramref name="probe"/> still holds it.</summary>
+    private void ReleaseProbe(long? probe)
+    {
+        lock (_gate)
+        {
+            if (probe is null || probe == _probeNumber)
+            {
+                _probing = false;
+            }
         }
     }
 

@@ -46,20 +46,20 @@ public sealed partial class BusInboundMessagePublisher(
         var attempt = broker.Begin(_deadline - FallbackReserve);
         if (attempt.TriesBroker)
         {
-            var confirmed = false;
+            var sent = default(BrokerSend);
             try
             {
                 using var brokerWindow = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, attempt.Abandoned);
                 brokerWindow.CancelAfter(attempt.Window);
-                confirmed = await TrySendAsync(message, brokerWindow.Token);
+                sent = await TrySendAsync(message, brokerWindow.Token);
             }
             finally
             {
                 // A caller that gave up (WeChat closed the request) says nothing about the broker.
-                broker.End(attempt, cancellationToken.IsCancellationRequested && !confirmed ? null : confirmed);
+                broker.End(attempt, cancellationToken.IsCancellationRequested && !sent.Confirmed ? null : sent.Confirmed, sent.Unfinished);
             }
 
-            if (confirmed)
+            if (sent.Confirmed)
             {
                 return PublishOutcome.Confirmed;
             }
@@ -84,20 +84,21 @@ public sealed partial class BusInboundMessagePublisher(
     }
 
     /// <summary>
-    /// Sends with confirm until the window closes; true once the broker confirmed. A send that goes
-    /// unconfirmed past the attempt timeout opens the circuit (<see cref="BrokerAvailability.Overdue"/>)
-    /// and is waited for further, never cancelled and never doubled (<see cref="InFlightSends"/>); one
-    /// that fails is tried again after a short pause.
+    /// Sends with confirm until the window closes. A send that goes unconfirmed past the attempt timeout
+    /// opens the circuit (<see cref="BrokerAvailability.Overdue"/>) and is waited for further, never
+    /// cancelled and never doubled (<see cref="InFlightSends"/>); one that fails is tried again after a
+    /// short pause. Not confirmed in the window, the send may still be going: the result carries it.
     /// </summary>
-    public async Task<bool> TrySendAsync(InboundMessageReceived message, CancellationToken window)
+    public async Task<BrokerSend> TrySendAsync(InboundMessageReceived message, CancellationToken window)
     {
+        Task? send = null;
         for (var attempt = 1; !window.IsCancellationRequested; attempt++)
         {
-            var send = sends.TryStart(() => SendAsync(message));
+            send = sends.TryStart(() => SendAsync(message));
             if (send is null)
             {
                 LogTooManyInFlight(logger, message.AppId, message.DedupKey, sends.Capacity);
-                return false;
+                return default;
             }
 
             try
@@ -113,11 +114,11 @@ public sealed partial class BusInboundMessagePublisher(
                     await send.WaitAsync(window);
                 }
 
-                return true;
+                return new BrokerSend(Confirmed: true, Unfinished: null);
             }
             catch (OperationCanceledException) when (window.IsCancellationRequested)
             {
-                return false;
+                break;
             }
             catch (Exception ex)
             {
@@ -126,7 +127,7 @@ public sealed partial class BusInboundMessagePublisher(
             }
         }
 
-        return false;
+        return new BrokerSend(Confirmed: false, Unfinished: send is { IsCompleted: false } ? send : null);
     }
 
     /// <summary>Deliberately without a cancellation token: see <see cref="InFlightSends"/>.</summary>
@@ -165,6 +166,9 @@ public sealed partial class BusInboundMessagePublisher(
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Callback {AppId} {DedupKey} could not be stored for relay either")]
     private static partial void LogFallbackFailed(ILogger logger, Exception exception, string appId, string dedupKey);
 }
+
+/// <summary>What <see cref="BusInboundMessagePublisher.TrySendAsync"/> got: a confirm, or none yet and the send if it is still going.</summary>
+public readonly record struct BrokerSend(bool Confirmed, Task? Unfinished);
 
 /// <summary>JSON of stored bus contracts (the relay's payloads).</summary>
 public static class ContractJson

@@ -46,61 +46,84 @@ public sealed partial class PendingInboundRelay(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Publishes everything pending, oldest first, a batch at a time; stops when the broker does not confirm.</summary>
+    /// <summary>
+    /// Publishes everything pending, oldest first, a batch at a time; stops when the broker does not
+    /// confirm. The first send of each batch goes through the circuit like a callback's: while it is
+    /// open and another send is out probing, the relay waits for that one rather than adding its own.
+    /// </summary>
     public async Task<int> RelayAsync(CancellationToken cancellationToken)
     {
         var relayed = 0;
         while (true)
         {
-            await using var db = await databases.CreateDbContextAsync(cancellationToken);
-            var now = time.GetUtcNow();
-            var batch = await db.PendingInboundMessages.AsNoTracking()
-                .Where(m => m.LeaseUntil == null || m.LeaseUntil < now)
-                .OrderBy(m => m.CreatedAt)
-                .Take(BatchSize)
-                .ToListAsync(cancellationToken);
-            if (batch.Count == 0)
+            var attempt = broker.Begin(SendWindow);
+            if (!attempt.TriesBroker)
             {
                 return relayed;
             }
 
-            var claimed = await ClaimAsync(db, batch, now, cancellationToken);
-            if (claimed.Count == 0)
+            bool? firstConfirmed = null;
+            Task? firstUnfinished = null;
+            try
             {
-                continue; // another instance took them; the next query skips its leases
-            }
+                await using var db = await databases.CreateDbContextAsync(cancellationToken);
+                var now = time.GetUtcNow();
+                var batch = await db.PendingInboundMessages.AsNoTracking()
+                    .Where(m => m.LeaseUntil == null || m.LeaseUntil < now)
+                    .OrderBy(m => m.CreatedAt)
+                    .Take(BatchSize)
+                    .ToListAsync(cancellationToken);
+                if (batch.Count == 0)
+                {
+                    return relayed;
+                }
 
-            using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            window.CancelAfter(SendWindow);
-            var outcomes = new List<(PendingInboundMessage Row, RelayOutcome Outcome)> { (claimed[0], await SendAsync(claimed[0], window.Token)) };
-            if (outcomes[0].Outcome != RelayOutcome.Unconfirmed)
-            {
-                outcomes.AddRange(await Task.WhenAll(claimed.Skip(1).Select(async row => (row, await SendAsync(row, window.Token)))));
-            }
-            else
-            {
-                outcomes.AddRange(claimed.Skip(1).Select(row => (row, RelayOutcome.Unconfirmed)));
-            }
+                var claimed = await ClaimAsync(db, batch, now, cancellationToken);
+                if (claimed.Count == 0)
+                {
+                    continue; // another instance took them; the next query skips its leases
+                }
 
-            var confirmed = Ids(outcomes, RelayOutcome.Confirmed);
-            if (confirmed.Count > 0)
-            {
-                broker.Confirmed();
-                await db.PendingInboundMessages.Where(m => confirmed.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
-                relayed += confirmed.Count;
-                LogRelayed(logger, confirmed.Count);
+                using var firstWindow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                firstWindow.CancelAfter(attempt.Window);
+                var (firstOutcome, unfinished) = await SendAsync(claimed[0], firstWindow.Token);
+                (firstConfirmed, firstUnfinished) = (firstOutcome == RelayOutcome.Unreadable ? null : firstOutcome == RelayOutcome.Confirmed, unfinished);
+                var outcomes = new List<(PendingInboundMessage Row, RelayOutcome Outcome)> { (claimed[0], firstOutcome) };
+                if (firstOutcome != RelayOutcome.Unconfirmed)
+                {
+                    using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    window.CancelAfter(SendWindow);
+                    outcomes.AddRange(await Task.WhenAll(claimed.Skip(1).Select(async row => (row, (await SendAsync(row, window.Token)).Outcome))));
+                }
+                else
+                {
+                    outcomes.AddRange(claimed.Skip(1).Select(row => (row, RelayOutcome.Unconfirmed)));
+                }
+
+                var confirmed = Ids(outcomes, RelayOutcome.Confirmed);
+                if (confirmed.Count > 0)
+                {
+                    broker.Confirmed();
+                    await db.PendingInboundMessages.Where(m => confirmed.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+                    relayed += confirmed.Count;
+                    LogRelayed(logger, confirmed.Count);
+                }
+
+                // Parked: kept for an operator (GET /api/ops/pending-inbound counts it), never in the way of the others.
+                var unreadable = Ids(outcomes, RelayOutcome.Unreadable);
+                await SetLeaseAsync(db, unreadable, DateTimeOffset.MaxValue);
+
+                var unconfirmed = Ids(outcomes, RelayOutcome.Unconfirmed);
+                if (unconfirmed.Count > 0)
+                {
+                    // Back to the queue for the next pass, without waiting out the lease.
+                    await SetLeaseAsync(db, unconfirmed, null);
+                    return relayed;
+                }
             }
-
-            // Parked: kept for an operator (GET /api/ops/pending-inbound counts it), never in the way of the others.
-            var unreadable = Ids(outcomes, RelayOutcome.Unreadable);
-            await SetLeaseAsync(db, unreadable, DateTimeOffset.MaxValue);
-
-            var unconfirmed = Ids(outcomes, RelayOutcome.Unconfirmed);
-            if (unconfirmed.Count > 0)
+            finally
             {
-                // Back to the queue for the next pass, without waiting out the lease.
-                await SetLeaseAsync(db, unconfirmed, null);
-                return relayed;
+                broker.End(attempt, firstConfirmed, firstUnfinished);
             }
         }
     }
@@ -138,7 +161,7 @@ public sealed partial class PendingInboundRelay(
         return claimed;
     }
 
-    private async Task<RelayOutcome> SendAsync(PendingInboundMessage pending, CancellationToken window)
+    private async Task<(RelayOutcome Outcome, Task? Unfinished)> SendAsync(PendingInboundMessage pending, CancellationToken window)
     {
         InboundMessageReceived message;
         try
@@ -149,16 +172,17 @@ public sealed partial class PendingInboundRelay(
         catch (JsonException ex)
         {
             LogUnreadable(logger, ex, pending.Id, pending.AppId, pending.DedupKey);
-            return RelayOutcome.Unreadable;
+            return (RelayOutcome.Unreadable, null);
         }
 
-        if (!await publisher.TrySendAsync(message, window))
+        var sent = await publisher.TrySendAsync(message, window);
+        if (!sent.Confirmed)
         {
-            return RelayOutcome.Unconfirmed;
+            return (RelayOutcome.Unconfirmed, sent.Unfinished);
         }
 
         LogRelayedOne(logger, message.AppId, message.DedupKey);
-        return RelayOutcome.Confirmed;
+        return (RelayOutcome.Confirmed, null);
     }
 
     private enum RelayOutcome

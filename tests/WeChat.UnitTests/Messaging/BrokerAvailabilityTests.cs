@@ -133,6 +133,74 @@ public sealed class BrokerAvailabilityTests
         Assert.False(_broker.Begin(FullWindow).Abandoned.IsCancellationRequested);
     }
 
+    [Fact]
+    public void A_probe_whose_send_is_still_going_keeps_the_slot_and_its_late_confirm_closes_the_circuit()
+    {
+        Fail();
+        var send = new TaskCompletionSource();
+        var probe = _broker.Begin(FullWindow);
+
+        _broker.End(probe, confirmed: false, send.Task);
+
+        Assert.False(_broker.Begin(FullWindow).TriesBroker); // no second send while the first is out
+        send.SetResult();
+        AssertClosed();
+    }
+
+    [Fact]
+    public void A_probe_whose_send_fails_later_frees_the_slot_and_the_circuit_stays_open()
+    {
+        Fail();
+        var send = new TaskCompletionSource();
+        _broker.End(_broker.Begin(FullWindow), confirmed: false, send.Task);
+
+        send.SetException(new InvalidOperationException("channel closed"));
+
+        Assert.True(_broker.Begin(FullWindow).IsProbe);
+    }
+
+    [Fact]
+    public void A_probe_send_that_never_ends_holds_the_slot_only_for_the_hold_limit()
+    {
+        Fail();
+        var stuck = new TaskCompletionSource();
+        _broker.End(_broker.Begin(FullWindow), confirmed: false, stuck.Task);
+
+        _time.Advance(BrokerAvailability.ProbeHoldLimit - TimeSpan.FromSeconds(1));
+        Assert.False(_broker.Begin(FullWindow).TriesBroker);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(_broker.Begin(FullWindow).IsProbe);
+    }
+
+    [Fact]
+    public void A_held_probe_ending_after_the_circuit_closed_and_opened_again_leaves_the_new_probe_its_slot()
+    {
+        Fail();
+        var held = new TaskCompletionSource();
+        _broker.End(_broker.Begin(FullWindow), confirmed: false, held.Task);
+        _broker.Confirmed(); // the relay got one through
+        _broker.Overdue();
+        var next = _broker.Begin(FullWindow);
+        Assert.True(next.IsProbe);
+
+        held.SetException(new InvalidOperationException("gave up"));
+
+        Assert.False(_broker.Begin(FullWindow).TriesBroker);
+    }
+
+    [Fact]
+    public void A_publish_left_going_when_the_circuit_opened_closes_it_once_confirmed()
+    {
+        var send = new TaskCompletionSource();
+        var attempt = _broker.Begin(FullWindow);
+        _broker.Overdue();
+        _broker.End(attempt, confirmed: null, send.Task);
+
+        send.SetResult();
+
+        AssertClosed();
+    }
+
     private void AssertClosed()
     {
         var attempt = _broker.Begin(FullWindow);

@@ -50,7 +50,9 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         var publisher = Publisher(new InFlightSends());
         using var window = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
-        Assert.False(await publisher.TrySendAsync(Message("1"), window.Token));
+        var sent = await publisher.TrySendAsync(Message("1"), window.Token);
+        Assert.False(sent.Confirmed);
+        Assert.False(sent.Unfinished!.IsCompleted);
         _held.ReleaseAll();
 
         Assert.True(await _harness.Sent.Any<InboundMessageReceived>(sent => sent.Context.Message.DedupKey == "1"));
@@ -68,7 +70,7 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         Assert.Equal(1, _held.Started);
         _held.ReleaseAll();
 
-        Assert.True(await sending);
+        Assert.True((await sending).Confirmed);
         Assert.Equal(1, _held.Started);
     }
 
@@ -80,17 +82,17 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         foreach (var key in new[] { "3", "4" })
         {
             using var brief = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-            Assert.False(await publisher.TrySendAsync(Message(key), brief.Token));
+            Assert.False((await publisher.TrySendAsync(Message(key), brief.Token)).Confirmed);
         }
 
         using var window = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.False(await publisher.TrySendAsync(Message("5"), window.Token));
+        Assert.Equal(default, await publisher.TrySendAsync(Message("5"), window.Token));
         Assert.False(window.IsCancellationRequested);
         Assert.Equal((2, 2), (_held.Started, sends.Count));
 
         _held.ReleaseAll();
         await WaitUntilAsync(() => sends.Count == 0);
-        Assert.True(await publisher.TrySendAsync(Message("6"), window.Token));
+        Assert.True((await publisher.TrySendAsync(Message("6"), window.Token)).Confirmed);
     }
 
     private BusInboundMessagePublisher Publisher(InFlightSends sends, int attemptTimeoutMilliseconds = 1000) => new(
