@@ -176,6 +176,13 @@ public sealed class PipelineHarness : IAsyncDisposable
         return report.ToString();
     }
 
+    /// <summary>Exactly one reply per follower; otherwise fails with who got how many, when, and the state report.</summary>
+    public void AssertOneReplyEach(IEnumerable<string> followers)
+    {
+        var wrong = followers.Select(f => (Follower: f, Calls: RepliesTo(f))).Where(r => r.Calls.Count != 1).ToList();
+        Assert.True(wrong.Count == 0, string.Join('\n', wrong.Select(r => $"{r.Follower}: {r.Calls.Count} replies, calls {string.Join(", ", r.Calls.Select(c => $"#{c.Sequence} at {c.At:HH:mm:ss.fff}"))}")) + StateReport());
+    }
+
     /// <summary>Gives stragglers (a duplicate that should not come) time to show up.</summary>
     public static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(2));
 
