@@ -79,7 +79,7 @@ public sealed partial class PlatformOperations(
     public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
     {
         var cutoff = time.GetUtcNow() - olderThan;
-        var purged = await PurgeAsync(db => db.InboxEntries.Where(e => e.ProcessedAt < cutoff).Take(batchSize), batchSize, cancellationToken);
+        var purged = await PurgeAsync(db => db.InboxEntries.Where(e => e.ProcessedAt < cutoff), batchSize, cancellationToken);
         LogPurged(logger, purged, "inbox", cutoff);
         return purged;
     }
@@ -93,15 +93,15 @@ public sealed partial class PlatformOperations(
         var cutoff = time.GetUtcNow() - olderThan;
         var purged = await PurgeAsync(
             db => db.OutboxMessages
-                .Where(m => (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Failed || m.Status == OutboxStatus.Unconfirmed) && m.CompletedAt < cutoff)
-                .Take(batchSize),
+                .Where(m => (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Failed || m.Status == OutboxStatus.Unconfirmed) && m.CompletedAt < cutoff),
             batchSize,
             cancellationToken);
         LogPurged(logger, purged, "outbox", cutoff);
         return purged;
     }
 
-    private async Task<int> PurgeAsync<TRow>(Func<WeChatDbContext, IQueryable<TRow>> batch, int batchSize, CancellationToken cancellationToken)
+    /// <summary>Deletes the rows <paramref name="purgeable"/> selects, <paramref name="batchSize"/> per statement, until none are left.</summary>
+    private async Task<int> PurgeAsync<TRow>(Func<WeChatDbContext, IQueryable<TRow>> purgeable, int batchSize, CancellationToken cancellationToken)
     {
         var purged = 0;
         int deleted;
@@ -109,7 +109,7 @@ public sealed partial class PlatformOperations(
         {
             await using var db = await databases.CreateDbContextAsync(cancellationToken);
             using var writer = await writeGate.EnterAsync(cancellationToken);
-            deleted = await batch(db).ExecuteDeleteAsync(cancellationToken);
+            deleted = await purgeable(db).Take(batchSize).ExecuteDeleteAsync(cancellationToken);
             purged += deleted;
         }
         while (deleted == batchSize);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WeChat.Infrastructure.Persistence;
 using WeChat.Simulator;
 using WeChat.Simulator.Callbacks;
@@ -44,8 +45,9 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public WebApplicationFactory<Program> Api => _api!;
 
-    /// <summary>The in-process API's recent warnings and errors.</summary>
-    public RecentLog ApiLog => _api!.Log;
+    /// <summary>The in-process API's last <paramref name="count"/> warnings and errors, a line each.</summary>
+    public string ApiWarnings(int count) => string.Join('\n', _api!.Log.GetSnapshot().TakeLast(count).Select(record =>
+        $"{record.Timestamp:HH:mm:ss.fff} {record.Level} {record.Category}[{record.Id.Id}] {record.Message}{(record.Exception is { } ex ? $" — {ex.GetType().Name}: {ex.Message}" : string.Empty)}"));
 
     public static async Task<PipelineHarness> StartAsync(int workers = 1, CallbackMode mode = CallbackMode.Plaintext, IDictionary<string, string?>? settings = null, params SimulatedAccountOptions[] moreAccounts)
     {
@@ -162,7 +164,7 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         if (_api is not null)
         {
-            report.AppendLine("api, last warnings:").AppendLine(ApiLog.Tail(40));
+            report.AppendLine("api, last warnings:").AppendLine(ApiWarnings(40));
         }
 
         report.Append("queues: ").AppendLine(Broker.QueueDepths(Settings.GetValueOrDefault("Messaging:InboundQueueName") ?? string.Empty));
@@ -220,12 +222,15 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     private sealed class PipelineApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
     {
-        public RecentLog Log { get; } = new();
+        public FakeLogCollector Log { get; } = FakeLogCollector.Create(new FakeLogCollectorOptions
+        {
+            FilteredLevels = { LogLevel.Warning, LogLevel.Error, LogLevel.Critical },
+        });
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.ConfigureLogging(logging => logging.AddProvider(Log));
+            builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(Log)));
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
