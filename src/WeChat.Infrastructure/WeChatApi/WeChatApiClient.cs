@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
@@ -84,8 +83,8 @@ public sealed partial class WeChatApiClient(IHttpClientFactory httpClients, IAcc
             using var response = await httpClients.CreateClient(WeChatApiRegistration.HttpClientName).SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                var failure = (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests
-                    ? WeChatFailure.Transient
+                var failure = WeChatResilience.IsRepeatable(response.StatusCode, idempotent) ? WeChatFailure.Transient
+                    : (int)response.StatusCode >= 500 ? WeChatFailure.Ambiguous
                     : WeChatFailure.Rejected;
                 return WeChatResult.Fail<T>(failure, (int)response.StatusCode, $"HTTP {(int)response.StatusCode}");
             }

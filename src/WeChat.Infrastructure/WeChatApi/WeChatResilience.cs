@@ -12,7 +12,9 @@ namespace WeChat.Infrastructure.WeChatApi;
 /// The pipeline around every WeChat API request, one instance per account (so each account has its
 /// own rate limiter and circuit breaker). Outer to inner: rate limiter → retry → circuit breaker →
 /// attempt timeout. Retries cover transport errors, HTTP 5xx and errcode -1 with jittered backoff —
-/// but a non-idempotent call is only retried when the request certainly never left. The breaker
+/// but a non-idempotent call is only retried when WeChat certainly did not act on it: the request
+/// never left, or the answer says it was refused (503, 429). A 500, 502 or 504 may come from a
+/// gateway after the message went out. The breaker
 /// opens when WeChat is unreachable, so a dead endpoint is not hammered by every worker.
 /// </summary>
 public static class WeChatResilience
@@ -65,9 +67,13 @@ public static class WeChatResilience
     {
         { Exception: HttpRequestException ex } => idempotent || NeverLeft(ex),
         { Exception: TimeoutRejectedException } => idempotent,
-        { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests || await IsSystemBusyAsync(response),
+        { Result: { } response } => IsRepeatable(response.StatusCode, idempotent) || await IsSystemBusyAsync(response),
         _ => false,
     };
+
+    /// <summary>Whether a request answered with this status may be sent again (false for every success and 4xx but 429).</summary>
+    internal static bool IsRepeatable(HttpStatusCode status, bool idempotent) =>
+        status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests || (idempotent && (int)status >= 500);
 
     private static bool NeverLeft(HttpRequestException exception) =>
         exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;

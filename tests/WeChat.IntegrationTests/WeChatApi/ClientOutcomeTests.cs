@@ -89,6 +89,34 @@ public sealed class ClientOutcomeTests : IAsyncLifetime
         Assert.Equal(1, _simulator.Platform.Calls.Count(call => call.Path == CustomSend && call.Delivered));
     }
 
+    [Theory]
+    [InlineData(500, false)]
+    [InlineData(502, true)]
+    [InlineData(504, true)]
+    public async Task A_customer_service_send_answered_with_a_server_error_that_may_follow_delivery_is_ambiguous_and_not_retried(int status, bool afterProcessing)
+    {
+        var follower = await FollowerWhoJustWroteAsync();
+        _simulator.Platform.Faults.Add(new FaultRule { PathContains = CustomSend, ServerErrors = 3, ServerErrorStatus = status, ServerErrorsAfterProcessing = afterProcessing });
+
+        var result = await Messaging.SendCustomerServiceMessageAsync(_account.AppId, follower, new TextReply("once only"), null, CancellationToken.None);
+
+        Assert.Equal((WeChatFailure.Ambiguous, status), (result.Failure, result.ErrorCode));
+        var call = Assert.Single(_simulator.Platform.Calls.Snapshot(c => c.Path == CustomSend));
+        Assert.Equal((status, afterProcessing), (call.HttpStatus, call.Delivered));
+    }
+
+    [Fact]
+    public async Task An_idempotent_call_answered_with_a_gateway_timeout_is_retried()
+    {
+        var follower = await FollowerWhoJustWroteAsync();
+        _simulator.Platform.Faults.Add(new FaultRule { PathContains = "user/info", ServerErrors = 2, ServerErrorStatus = 504, ServerErrorsAfterProcessing = true });
+
+        var user = await _client.Get<IWeChatManagementApi>().GetUserInfoAsync(_account.AppId, follower, CancellationToken.None);
+
+        Assert.True(user.Succeeded, user.ToString());
+        Assert.Equal([504, 504, 200], _simulator.Platform.Calls.Snapshot(c => c.Path.EndsWith("user/info", StringComparison.Ordinal)).Select(c => c.HttpStatus));
+    }
+
     [Fact]
     public async Task Ambiguous_timeout_on_customer_service_send_is_not_retried()
     {

@@ -54,7 +54,9 @@ public static class ControlEndpoints
         });
 
         sim.MapGet("/faults", (SimulatedPlatform platform) => platform.Faults.Rules);
-        sim.MapPost("/faults", (FaultRule rule, SimulatedPlatform platform) => Results.Ok(new { id = platform.Faults.Add(rule) }));
+        sim.MapPost("/faults", (FaultRule rule, SimulatedPlatform platform) => rule.Problem() is { } problem
+            ? Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest)
+            : Results.Ok(new { id = platform.Faults.Add(rule) }));
         sim.MapPost("/faults/release", (SimulatedPlatform platform) =>
         {
             platform.Faults.Release();

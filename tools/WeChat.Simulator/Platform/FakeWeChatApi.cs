@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace WeChat.Simulator.Platform;
 
@@ -116,23 +117,30 @@ public static class FakeWeChatApi
         }
 
         var now = platform.Time.GetUtcNow();
-        if (fault.ServerError)
+        if (fault.ServerErrorStatus != 0 && !fault.ServerErrorAfterProcessing)
         {
-            platform.Calls.Add(now, request.Method, path, appId, request.QueryString.Value ?? string.Empty, rawBody, 503, 0, delivered: false);
-            return Results.Text("<html><body>503 Service Temporarily Unavailable</body></html>", "text/html", statusCode: StatusCodes.Status503ServiceUnavailable);
+            platform.Calls.Add(now, request.Method, path, appId, request.QueryString.Value ?? string.Empty, rawBody, fault.ServerErrorStatus, 0, delivered: false);
+            return ServerErrorPage(fault.ServerErrorStatus);
         }
 
         var answer = fault.ErrorCode != 0 ? ApiAnswer.Error(fault.ErrorCode, fault.ErrorCode == -1 ? "system error" : "injected by the simulator")
             : refusal ?? operation(new ApiCall(appId, rawBody, json, request.Query, uploadedBytes));
-        platform.Calls.Add(now, request.Method, path, appId, request.QueryString.Value ?? string.Empty, rawBody, 200, answer.ErrorCode, answer.Delivered);
+        var status = fault.ServerErrorStatus != 0 ? fault.ServerErrorStatus : StatusCodes.Status200OK;
+        platform.Calls.Add(now, request.Method, path, appId, request.QueryString.Value ?? string.Empty, rawBody, status, answer.ErrorCode, answer.Delivered);
 
         if (fault.DelayAfterProcessingMilliseconds > 0)
         {
             await Task.Delay(fault.DelayAfterProcessingMilliseconds);
         }
 
-        return Results.Text(answer.Json.ToJsonString(Json), "application/json; charset=utf-8", Encoding.UTF8);
+        return status == StatusCodes.Status200OK
+            ? Results.Text(answer.Json.ToJsonString(Json), "application/json; charset=utf-8", Encoding.UTF8)
+            : ServerErrorPage(status);
     }
+
+    /// <summary>What WeChat's gateway answers with a 5xx: an HTML page, not JSON.</summary>
+    private static IResult ServerErrorPage(int status) =>
+        Results.Text($"<html><body>{status} {ReasonPhrases.GetReasonPhrase(status)}</body></html>", "text/html", statusCode: status);
 
     private static async Task<(string Body, long UploadedBytes)> ReadBodyAsync(HttpRequest request)
     {

@@ -2,9 +2,10 @@ namespace WeChat.Simulator.Platform;
 
 /// <summary>
 /// A fault applied to matching API calls. <see cref="ErrorBurst"/> and <see cref="ServerErrors"/> are
-/// bursts: the next N matching calls fail without any effect. <see cref="LatencyMilliseconds"/> delays
-/// before processing; <see cref="DelayAfterProcessingMilliseconds"/> holds the answer after the call
-/// took effect, which is how a client ends up with an ambiguous timeout.
+/// bursts: the next N matching calls fail, without any effect unless
+/// <see cref="ServerErrorsAfterProcessing"/>. <see cref="LatencyMilliseconds"/> delays before
+/// processing; <see cref="DelayAfterProcessingMilliseconds"/> holds the answer after the call took
+/// effect, which is how a client ends up with an ambiguous timeout.
 /// </summary>
 public sealed record FaultRule
 {
@@ -24,8 +25,20 @@ public sealed record FaultRule
     /// <summary>The errcode of the burst: -1 (system busy) unless another is given (45009, 40164, …).</summary>
     public int ErrorCode { get; init; } = -1;
 
-    /// <summary>Answer HTTP 503 to this many matching calls.</summary>
+    /// <summary>Answer HTTP <see cref="ServerErrorStatus"/> to this many matching calls.</summary>
     public int ServerErrors { get; init; }
+
+    /// <summary>The status of <see cref="ServerErrors"/>: 503 (WeChat refused the call) unless another 5xx is given.</summary>
+    public int ServerErrorStatus { get; init; } = 503;
+
+    /// <summary>
+    /// The call takes effect first and the server error comes after, as from a gateway that gave up
+    /// waiting for WeChat (502, 504): the client cannot tell whether a message went out.
+    /// </summary>
+    public bool ServerErrorsAfterProcessing { get; init; }
+
+    /// <summary>What is wrong with the rule, or null when it can be applied.</summary>
+    public string? Problem() => ServerErrorStatus is < 500 or > 599 ? "serverErrorStatus must be a 5xx status." : null;
 
     /// <summary>Hold matching calls (received, not yet processed) until <see cref="FaultInjector.Release"/>.</summary>
     public bool HoldUntilReleased { get; init; }
@@ -33,8 +46,9 @@ public sealed record FaultRule
 
 /// <summary>What to do to one call.</summary>
 /// <param name="ErrorCode">Non-zero: answer this errcode instead of processing the call.</param>
+/// <param name="ServerErrorStatus">Non-zero: answer this HTTP status (before processing unless <paramref name="ServerErrorAfterProcessing"/>).</param>
 /// <param name="Gate">Completes when held calls are released; null when the call is not held.</param>
-public readonly record struct FaultDecision(int LatencyMilliseconds, int DelayAfterProcessingMilliseconds, int ErrorCode, bool ServerError, Task? Gate);
+public readonly record struct FaultDecision(int LatencyMilliseconds, int DelayAfterProcessingMilliseconds, int ErrorCode, int ServerErrorStatus, bool ServerErrorAfterProcessing, Task? Gate);
 
 public sealed class FaultInjector
 {
@@ -74,6 +88,11 @@ public sealed class FaultInjector
 
     public long Add(FaultRule rule)
     {
+        if (rule.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(rule));
+        }
+
         lock (_gate)
         {
             _rules.Add((++_nextId, rule, rule.ErrorBurst, rule.ServerErrors));
@@ -105,8 +124,8 @@ public sealed class FaultInjector
     {
         lock (_gate)
         {
-            int latency = 0, delayAfter = 0, errorCode = 0;
-            var serverError = false;
+            int latency = 0, delayAfter = 0, errorCode = 0, serverErrorStatus = 0;
+            var serverErrorAfterProcessing = false;
             Task? gate = null;
             for (var i = 0; i < _rules.Count; i++)
             {
@@ -124,12 +143,13 @@ public sealed class FaultInjector
                 }
 
                 delayAfter += rule.DelayAfterProcessingMilliseconds;
-                if (errorCode == 0 && !serverError && serverErrorsLeft > 0)
+                if (errorCode == 0 && serverErrorStatus == 0 && serverErrorsLeft > 0)
                 {
-                    serverError = true;
+                    serverErrorStatus = rule.ServerErrorStatus;
+                    serverErrorAfterProcessing = rule.ServerErrorsAfterProcessing;
                     serverErrorsLeft--;
                 }
-                else if (errorCode == 0 && !serverError && burstLeft > 0)
+                else if (errorCode == 0 && serverErrorStatus == 0 && burstLeft > 0)
                 {
                     errorCode = rule.ErrorCode;
                     burstLeft--;
@@ -138,7 +158,7 @@ public sealed class FaultInjector
                 _rules[i] = (id, rule, burstLeft, serverErrorsLeft);
             }
 
-            return new FaultDecision(latency, delayAfter, errorCode, serverError, gate);
+            return new FaultDecision(latency, delayAfter, errorCode, serverErrorStatus, serverErrorAfterProcessing, gate);
         }
     }
 }
