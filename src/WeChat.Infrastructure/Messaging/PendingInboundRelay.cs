@@ -140,25 +140,32 @@ public sealed partial class PendingInboundRelay(
         }
     }
 
-    /// <summary>Leases each row unless another instance holds it, in one transaction; returns the rows this relay got, in order.</summary>
-    private static async Task<List<PendingInboundMessage>> ClaimAsync(WeChatDbContext db, List<PendingInboundMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Leases each row unless another instance holds it, in one transaction; returns the rows this relay
+    /// got, in order. The transaction runs inside the provider's execution strategy (SQL Server's
+    /// retrying one refuses a transaction begun outside it), so a retried unit starts from scratch.
+    /// </summary>
+    private static Task<List<PendingInboundMessage>> ClaimAsync(WeChatDbContext db, List<PendingInboundMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var leaseUntil = now + Lease;
-        var claimed = new List<PendingInboundMessage>(batch.Count);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var pending in batch)
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
-            var updated = await db.PendingInboundMessages
-                .Where(m => m.Id == pending.Id && (m.LeaseUntil == null || m.LeaseUntil < now))
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken);
-            if (updated == 1)
+            var claimed = new List<PendingInboundMessage>(batch.Count);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            foreach (var pending in batch)
             {
-                claimed.Add(pending);
+                var updated = await db.PendingInboundMessages
+                    .Where(m => m.Id == pending.Id && (m.LeaseUntil == null || m.LeaseUntil < now))
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), ct);
+                if (updated == 1)
+                {
+                    claimed.Add(pending);
+                }
             }
-        }
 
-        await transaction.CommitAsync(cancellationToken);
-        return claimed;
+            await transaction.CommitAsync(ct);
+            return claimed;
+        }, cancellationToken);
     }
 
     private async Task<(RelayOutcome Outcome, Task? Unfinished)> SendAsync(PendingInboundMessage pending, CancellationToken window)

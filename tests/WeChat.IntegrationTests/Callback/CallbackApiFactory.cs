@@ -31,7 +31,7 @@ public sealed class CallbackApiFactory : WebApplicationFactory<Program>
         Account(builder, 0, Plain, requireEncryption: false);
         Account(builder, 1, SafeOnly, requireEncryption: true);
         Account(builder, 2, NoAesKey, requireEncryption: false);
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IInboundMessagePublisher>(Publisher)));
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IInboundMessagePublisher>(Publisher)).UseSqlServerLikeRetries());
     }
 
     protected override void Dispose(bool disposing)

@@ -231,6 +231,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             builder.UseEnvironment("Testing");
             builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(Log)));
+            builder.ConfigureServices(services => services.UseSqlServerLikeRetries());
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

@@ -45,6 +45,7 @@ public sealed class WeChatClientHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddApplication();
         builder.AddInfrastructure();
+        builder.Services.UseSqlServerLikeRetries();
         if (time is not null)
         {
             builder.Services.Replace(ServiceDescriptor.Singleton(time));
