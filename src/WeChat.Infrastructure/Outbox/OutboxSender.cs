@@ -20,7 +20,8 @@ namespace WeChat.Infrastructure.Outbox;
 /// never both act on it. Then it records the outcome: Sent; Pending again with backoff for transient
 /// failures; Failed with WeChat's errcode for final ones; Unconfirmed when a customer-service message
 /// may or may not have reached WeChat. Claims and outcomes of concurrent sends are written together
-/// (group commit): two writes per reply were most of a worker's database time.
+/// (group commit, one transaction per batch): two writes per reply were most of a worker's database
+/// time, and on SQLite every separate write is another turn at the one write gate.
 /// </summary>
 public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 {
@@ -39,8 +40,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxSender> _logger;
     private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors;
-    private readonly GroupCommit<Guid, bool> _claims;
-    private readonly GroupCommit<Outcome, bool> _outcomes;
+    private readonly GroupCommit<OutboxWrite, bool> _writes;
 
     public OutboxSender(
         IDbContextFactory<WeChatDbContext> databases,
@@ -62,8 +62,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         _time = time;
         _logger = logger;
         _executors = executors.ToDictionary(e => e.Kind);
-        _claims = new GroupCommit<Guid, bool>(ClaimAsync, MaxRowsPerWrite);
-        _outcomes = new GroupCommit<Outcome, bool>(RecordOutcomesAsync, MaxRowsPerWrite);
+        _writes = new GroupCommit<OutboxWrite, bool>(WriteBatchAsync, MaxRowsPerWrite, async () => await _writeGate.EnterAsync(CancellationToken.None));
     }
 
     /// <summary>The fast path after a commit: send each row now, in the order written, without reading it back.</summary>
@@ -91,7 +90,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         // Once queued, the claim is awaited whatever the caller's token says: a claimed row nobody sends
         // would sit in Sending until its lease ran out and then count as Unconfirmed.
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _claims.WriteAsync(id))
+        if (!await _writes.WriteAsync(new Claim(id)))
         {
             return false;
         }
@@ -126,30 +125,50 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         return true;
     }
 
-    /// <summary>The claims of a batch of single sends (fast path, sweeper), one per asker, in order.</summary>
-    private async Task<IReadOnlyList<bool>> ClaimAsync(IReadOnlyList<Guid> ids)
+    /// <summary>
+    /// A batch of claims (fast path, sweeper) and outcomes, written in one transaction under the write
+    /// gate (the group commit holds it): outcomes first, then claims. One result per write, in order.
+    /// </summary>
+    private async Task<IReadOnlyList<bool>> WriteBatchAsync(IReadOnlyList<OutboxWrite> writes)
     {
-        var distinct = ids.Distinct().ToList();
         await using var db = await _databases.CreateDbContextAsync();
-        var (token, claimed) = await ClaimDueAsync(db, distinct, CancellationToken.None);
-        var won = claimed == distinct.Count
-            ? distinct.ToHashSet()
-            : (await db.OutboxMessages.AsNoTracking().Where(m => distinct.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet();
+        var won = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await RecordOutcomesAsync(db, writes.OfType<Outcome>().ToList());
+            var claimed = await ClaimAsync(db, writes.OfType<Claim>().Select(claim => claim.Id).Distinct().ToList());
+            await transaction.CommitAsync();
+            return claimed;
+        });
 
         // The same row asked for twice in one batch (fast path and sweeper) is claimed once: the first asker gets it.
-        return ids.Select(won.Remove).ToList();
+        return writes.Select(write => write is not Claim claim || won.Remove(claim.Id)).ToList();
+    }
+
+    /// <summary>The rows of <paramref name="ids"/> this batch claimed.</summary>
+    private async Task<HashSet<Guid>> ClaimAsync(WeChatDbContext db, List<Guid> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var (token, claimed) = await ClaimDueAsync(db, ids, CancellationToken.None);
+        return claimed == ids.Count
+            ? ids.ToHashSet()
+            : (await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet();
     }
 
     /// <summary>
     /// One conditional update for many rows: every due one becomes Sending under a lease, tagged with a
-    /// new claim token. If fewer rows changed than were asked for, the token tells which ones.
+    /// new claim token. If fewer rows changed than were asked for, the token tells which ones. The
+    /// caller holds the write gate.
     /// </summary>
     private async Task<(Guid Token, int Claimed)> ClaimDueAsync(WeChatDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var leaseUntil = now.AddSeconds(_options.Value.LeaseSeconds);
         Guid? token = Guid.NewGuid();
-        using var writer = await _writeGate.EnterAsync(cancellationToken);
         var claimed = await db.OutboxMessages
             .Where(IsDue(now)).Where(m => ids.Contains(m.Id))
             .ExecuteUpdateAsync(set => set
@@ -239,7 +258,12 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
     private async Task<int> SendProfileBatchAsync(WeChatDbContext db, string appId, List<Guid> ids, CancellationToken cancellationToken)
     {
-        var (token, _) = await ClaimDueAsync(db, ids, cancellationToken);
+        Guid token;
+        using (await _writeGate.EnterAsync(cancellationToken))
+        {
+            (token, _) = await ClaimDueAsync(db, ids, cancellationToken);
+        }
+
         var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.ClaimToken == token).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
@@ -285,7 +309,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
         int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
 
-        await _outcomes.WriteAsync(new Outcome(message.Id, status, Backoff(attempts), errorCode, error));
+        await _writes.WriteAsync(new Outcome(message.Id, status, Backoff(attempts), errorCode, error));
 
         if (status != OutboxStatus.Pending)
         {
@@ -299,15 +323,13 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     }
 
     /// <summary>
-    /// Outcomes of a batch of claimed rows: the sent ones (nearly all) in one statement, the rest one by
-    /// one. Each only if the row is still this sender's (Sending).
+    /// Outcomes of claimed rows: the sent ones (nearly all) in one statement, the rest one by one. Each
+    /// only if the row is still this sender's (Sending).
     /// </summary>
-    private async Task<IReadOnlyList<bool>> RecordOutcomesAsync(IReadOnlyList<Outcome> outcomes)
+    private async Task RecordOutcomesAsync(WeChatDbContext db, List<Outcome> outcomes)
     {
         var now = _time.GetUtcNow();
         var sent = outcomes.Where(o => o.Status == OutboxStatus.Sent).Select(o => o.Id).ToList();
-        await using var db = await _databases.CreateDbContextAsync();
-        using var writer = await _writeGate.EnterAsync(CancellationToken.None);
         if (sent.Count > 0)
         {
             await db.OutboxMessages
@@ -333,16 +355,10 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
                     .SetProperty(m => m.LastErrorCode, outcome.ErrorCode)
                     .SetProperty(m => m.LastError, outcome.Error));
         }
-
-        return outcomes.Select(_ => true).ToList();
     }
 
-    /// <summary>Writes what is still queued, claims first (a claimed row's send ends in an outcome), then stops both writers.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _claims.DisposeAsync();
-        await _outcomes.DisposeAsync();
-    }
+    /// <summary>Writes what is still queued, then stops the writer.</summary>
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
     /// <summary>The row as the claim left it (one more attempt), from the copy the writer kept.</summary>
     private static OutboxMessage Claimed(OutboxMessage written) => new()
@@ -363,7 +379,12 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     private static Expression<Func<OutboxMessage, bool>> IsDue(DateTimeOffset now) =>
         m => m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now);
 
-    private sealed record Outcome(Guid Id, OutboxStatus Status, TimeSpan RetryAfter, int? ErrorCode, string? Error);
+    /// <summary>A row write that goes through the group commit.</summary>
+    private abstract record OutboxWrite;
+
+    private sealed record Claim(Guid Id) : OutboxWrite;
+
+    private sealed record Outcome(Guid Id, OutboxStatus Status, TimeSpan RetryAfter, int? ErrorCode, string? Error) : OutboxWrite;
 
     /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
     private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));

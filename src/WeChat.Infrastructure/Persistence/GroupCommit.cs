@@ -11,17 +11,25 @@ namespace WeChat.Infrastructure.Persistence;
 /// </summary>
 internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
 {
+    private static readonly Func<ValueTask<IDisposable?>> NoGate = () => ValueTask.FromResult<IDisposable?>(null);
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _writeBatch;
+    private readonly Func<ValueTask<IDisposable?>> _enterGate;
     private readonly int _maxBatchSize;
     private readonly Task _loop;
 
     /// <param name="writeBatch">Writes the items and returns one result per item, in order.</param>
     /// <param name="maxBatchSize">At most this many items per write (bounds statement parameters).</param>
-    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize)
+    /// <param name="enterGate">
+    /// Entered before the batch is taken from the queue and left after it is written (the database
+    /// write gate): what queues up while the loop waits for the gate goes into the same batch.
+    /// </param>
+    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize, Func<ValueTask<IDisposable?>>? enterGate = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         _writeBatch = writeBatch;
+        _enterGate = enterGate ?? NoGate;
         _maxBatchSize = maxBatchSize;
         _loop = Task.Run(WriteLoopAsync);
     }
@@ -52,13 +60,15 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         var batch = new List<Pending>(_maxBatchSize);
         while (await _queue.Reader.WaitToReadAsync())
         {
-            while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
+            IDisposable? gate = null;
             try
             {
+                gate = await _enterGate();
+                while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+
                 var results = await _writeBatch(batch.ConvertAll(p => p.Item));
                 for (var i = 0; i < batch.Count; i++)
                 {
@@ -68,11 +78,24 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             catch (Exception ex)
             {
                 // The whole batch failed (the database is away): every caller in it sees the failure,
-                // exactly as its own write would have; the loop goes on with the next batch.
+                // exactly as its own write would have; the loop goes on with the next batch. If even
+                // the gate failed, the batch is the next items in the queue, so the loop still moves on.
+                if (batch.Count == 0)
+                {
+                    while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
+                    {
+                        batch.Add(pending);
+                    }
+                }
+
                 foreach (var pending in batch)
                 {
                     pending.Result.TrySetException(ex);
                 }
+            }
+            finally
+            {
+                gate?.Dispose();
             }
 
             batch.Clear();

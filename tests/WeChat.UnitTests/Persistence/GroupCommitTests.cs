@@ -48,6 +48,52 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task Writes_queued_while_the_loop_waits_for_the_gate_go_into_the_batch_it_then_writes()
+    {
+        var batches = new List<int[]>();
+        using var gate = new SemaphoreSlim(0, 1);
+        var entering = 0;
+        await using var commit = new GroupCommit<int, string>(
+            items => Write(batches, items),
+            maxBatchSize: 10,
+            enterGate: async () =>
+            {
+                Interlocked.Increment(ref entering);
+                await gate.WaitAsync();
+                return new Releaser(gate);
+            });
+
+        var all = new List<Task<string>> { commit.WriteAsync(1) };
+        while (Volatile.Read(ref entering) == 0)
+        {
+            await Task.Delay(5);
+        }
+
+        all.AddRange(Enumerable.Range(2, 3).Select(commit.WriteAsync));
+        gate.Release();
+
+        Assert.Equal(["1", "2", "3", "4"], await Task.WhenAll(all).WaitAsync(Patience));
+        Assert.Equal([[1, 2, 3, 4]], batches);
+    }
+
+    [Fact]
+    public async Task A_gate_that_cannot_be_entered_fails_the_queued_writes_and_the_loop_goes_on()
+    {
+        var batches = new List<int[]>();
+        var refuse = true;
+        await using var commit = new GroupCommit<int, string>(
+            items => Write(batches, items),
+            maxBatchSize: 10,
+            enterGate: () => refuse ? throw new ObjectDisposedException("gate") : ValueTask.FromResult<IDisposable?>(null));
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => commit.WriteAsync(1).WaitAsync(Patience));
+        refuse = false;
+
+        Assert.Equal("2", await commit.WriteAsync(2).WaitAsync(Patience));
+        Assert.Equal([[2]], batches);
+    }
+
+    [Fact]
     public async Task A_batch_never_exceeds_the_maximum_size()
     {
         var batches = new List<int[]>();
@@ -103,6 +149,11 @@ public sealed class GroupCommitTests
 
         Assert.Equal(["0", "1", "2", "3"], await Task.WhenAll(queued));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => commit.WriteAsync(5));
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
     }
 
     private static Task<IReadOnlyList<string>> Write(List<int[]> batches, IReadOnlyList<int> items)
