@@ -8,6 +8,7 @@ using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
 using WeChat.Application.Outbox;
 using WeChat.Infrastructure.Accounts;
+using WeChat.Infrastructure.Hosting;
 using WeChat.Infrastructure.Messaging;
 using WeChat.Infrastructure.Operations;
 using WeChat.Infrastructure.Outbox;
@@ -104,6 +105,7 @@ public static class DependencyInjection
             services.AddSingleton<BusInboundMessagePublisher>();
             services.AddSingleton<IInboundMessagePublisher>(provider => provider.GetRequiredService<BusInboundMessagePublisher>());
             services.AddHostedService<PendingInboundRelay>();
+            services.AddHealthChecks().AddCheck<BrokerPublishingHealthCheck>("broker-publish", tags: [HealthEndpoints.ReadyTag]);
         }
 
         if (roles.HasFlag(MessagingRoles.Consume))

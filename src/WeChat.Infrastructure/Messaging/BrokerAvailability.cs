@@ -28,6 +28,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
     public static readonly TimeSpan ProbeHoldLimit = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
+    private DateTimeOffset? _openSince;
     private bool _open;
     private bool _probing;
     private long _probeNumber;
@@ -117,6 +118,18 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         }
     }
 
+    /// <summary>When the circuit opened (the broker stopped confirming); null while it is closed.</summary>
+    public DateTimeOffset? OpenSince
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _openSince;
+            }
+        }
+    }
+
     /// <summary>A publish attempt went unconfirmed past its timeout: do not send more callbacks after it.</summary>
     public void Overdue() => Open();
 
@@ -128,6 +141,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
             if (_open)
             {
                 _open = false;
+                _openSince = null;
                 _probing = false; // a probe still out (or held by its send) has nothing left to find out
                 _closedPeriod.Dispose(); // cancelled when the circuit opened; its tokens stay cancelled
                 _closedPeriod = new CancellationTokenSource();
@@ -167,6 +181,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
 
             _open = true;
             _lastFullWindow = time.GetUtcNow();
+            _openSince = _lastFullWindow;
             closedPeriod = _closedPeriod;
         }
 

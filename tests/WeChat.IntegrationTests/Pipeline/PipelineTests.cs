@@ -1,3 +1,4 @@
+using System.Net;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -144,6 +145,9 @@ public sealed class PipelineTests
                     accepted.Add(follower);
                 }
             }
+
+            // Still ready (callbacks are acknowledged from the fallback), but no longer healthy.
+            Assert.Equal("Degraded", await ReadinessAsync(pipeline));
         }
         finally
         {
@@ -161,6 +165,15 @@ public sealed class PipelineTests
             "a reply for every follower after the broker came back");
         await PipelineHarness.SettleAsync();
         Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+        Assert.Equal("Healthy", await ReadinessAsync(pipeline));
+    }
+
+    private static async Task<string> ReadinessAsync(PipelineHarness pipeline)
+    {
+        using var client = pipeline.Api.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     [Fact]
