@@ -20,8 +20,8 @@ namespace WeChat.Infrastructure.Outbox;
 /// never both act on it. Then it records the outcome: Sent; Pending again with backoff for transient
 /// failures; Failed with WeChat's errcode for final ones; Unconfirmed when a customer-service message
 /// may or may not have reached WeChat. Claims and outcomes of concurrent sends are written together
-/// (group commit, one transaction per batch): two writes per reply were most of a worker's database
-/// time, and on SQLite every separate write is another turn at the one write gate.
+/// (group commit, one turn at the write gate per batch): two writes per reply were most of a
+/// worker's database time, and on SQLite every separate write is another turn at the one write gate.
 /// </summary>
 public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 {
@@ -126,20 +126,18 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     }
 
     /// <summary>
-    /// A batch of claims (fast path, sweeper) and outcomes, written in one transaction under the write
-    /// gate (the group commit holds it): outcomes first, then claims. One result per write, in order.
+    /// A batch of claims (fast path, sweeper) and outcomes, written under the write gate (the group
+    /// commit holds it): outcomes first, then claims, each kind in one statement. Not one transaction:
+    /// on SQL Server that would hold the outcome rows' locks while claiming rows another worker's
+    /// batch holds (deadlocks), and each statement is retried on its own by the execution strategy,
+    /// the claim with the same token, so a retry after an unclear commit still finds its rows.
+    /// One result per write, in order.
     /// </summary>
     private async Task<IReadOnlyList<bool>> WriteBatchAsync(IReadOnlyList<OutboxWrite> writes)
     {
         await using var db = await _databases.CreateDbContextAsync();
-        var won = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            await RecordOutcomesAsync(db, writes.OfType<Outcome>().ToList());
-            var claimed = await ClaimAsync(db, writes.OfType<Claim>().Select(claim => claim.Id).Distinct().ToList());
-            await transaction.CommitAsync();
-            return claimed;
-        });
+        await RecordOutcomesAsync(db, writes.OfType<Outcome>().ToList());
+        var won = await ClaimAsync(db, writes.OfType<Claim>().Select(claim => claim.Id).Distinct().ToList());
 
         // The same row asked for twice in one batch (fast path and sweeper) is claimed once: the first asker gets it.
         return writes.Select(write => write is not Claim claim || won.Remove(claim.Id)).ToList();

@@ -95,10 +95,22 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             }
             finally
             {
-                gate?.Dispose();
+                LeaveGate(gate);
             }
 
             batch.Clear();
+        }
+    }
+
+    /// <summary>Leaving a gate that was disposed meanwhile (shutdown) must not end the loop: callers would wait for ever.</summary>
+    private static void LeaveGate(IDisposable? gate)
+    {
+        try
+        {
+            gate?.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

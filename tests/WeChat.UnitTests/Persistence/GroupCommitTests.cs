@@ -94,6 +94,20 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task A_gate_disposed_while_held_does_not_stop_the_loop()
+    {
+        var batches = new List<int[]>();
+        await using var commit = new GroupCommit<int, string>(
+            items => Write(batches, items),
+            maxBatchSize: 10,
+            enterGate: () => ValueTask.FromResult<IDisposable?>(new DisposedGate()));
+
+        Assert.Equal("1", await commit.WriteAsync(1).WaitAsync(Patience));
+        Assert.Equal("2", await commit.WriteAsync(2).WaitAsync(Patience));
+        Assert.Equal([[1], [2]], batches);
+    }
+
+    [Fact]
     public async Task A_batch_never_exceeds_the_maximum_size()
     {
         var batches = new List<int[]>();
@@ -149,6 +163,12 @@ public sealed class GroupCommitTests
 
         Assert.Equal(["0", "1", "2", "3"], await Task.WhenAll(queued));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => commit.WriteAsync(5));
+    }
+
+    /// <summary>Leaving it fails as releasing a semaphore disposed at shutdown does.</summary>
+    private sealed class DisposedGate : IDisposable
+    {
+        public void Dispose() => throw new ObjectDisposedException(nameof(SemaphoreSlim));
     }
 
     private sealed class Releaser(SemaphoreSlim gate) : IDisposable

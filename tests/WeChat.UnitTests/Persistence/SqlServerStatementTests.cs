@@ -100,11 +100,8 @@ public sealed class SqlServerStatementTests
         public WeChatDbContext CreateDbContext() => new SqlServerWeChatDbContext(_options);
     }
 
-    /// <summary>
-    /// Keeps the connection closed and records each command instead of executing it: queries find no
-    /// rows, and transactions are stand-ins that commit nothing.
-    /// </summary>
-    private sealed class CapturedCommands : DbCommandInterceptor, IDbConnectionInterceptor, IDbTransactionInterceptor
+    /// <summary>Keeps the connection closed and records each command instead of executing it: queries find no rows.</summary>
+    private sealed class CapturedCommands : DbCommandInterceptor, IDbConnectionInterceptor
     {
         public List<string> Statements { get; } = [];
 
@@ -112,12 +109,6 @@ public sealed class SqlServerStatementTests
 
         public ValueTask<InterceptionResult> ConnectionOpeningAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(InterceptionResult.Suppress());
-
-        // A SqlCommand takes only a real SqlTransaction: the command is wrapped so the stand-in can be set on it.
-        public override DbCommand CommandCreated(CommandEndEventData eventData, DbCommand result) => new StandInTransactionCommand(result);
-
-        public ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(InterceptionResult<DbTransaction>.SuppressWithResult(new StandInTransaction(connection, eventData.IsolationLevel)));
 
         public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
@@ -129,66 +120,6 @@ public sealed class SqlServerStatementTests
         {
             Statements.Add(command.CommandText.TrimStart());
             return ValueTask.FromResult(InterceptionResult<DbDataReader>.SuppressWithResult(new DataTable().CreateDataReader()));
-        }
-    }
-
-    private sealed class StandInTransaction(DbConnection connection, IsolationLevel isolationLevel) : DbTransaction
-    {
-        public override IsolationLevel IsolationLevel => isolationLevel;
-
-        protected override DbConnection DbConnection => connection;
-
-        public override void Commit()
-        {
-        }
-
-        public override void Rollback()
-        {
-        }
-    }
-
-    /// <summary>The provider's command with its text and parameters, taking any transaction; never executed (the interceptor suppresses that).</summary>
-    private sealed class StandInTransactionCommand(DbCommand inner) : DbCommand
-    {
-        [System.Diagnostics.CodeAnalysis.AllowNull]
-        public override string CommandText { get => inner.CommandText; set => inner.CommandText = value; }
-
-        public override int CommandTimeout { get => inner.CommandTimeout; set => inner.CommandTimeout = value; }
-
-        public override CommandType CommandType { get => inner.CommandType; set => inner.CommandType = value; }
-
-        public override bool DesignTimeVisible { get; set; }
-
-        public override UpdateRowSource UpdatedRowSource { get => inner.UpdatedRowSource; set => inner.UpdatedRowSource = value; }
-
-        protected override DbConnection? DbConnection { get => inner.Connection; set => inner.Connection = value; }
-
-        protected override DbParameterCollection DbParameterCollection => inner.Parameters;
-
-        protected override DbTransaction? DbTransaction { get; set; }
-
-        public override void Cancel() => inner.Cancel();
-
-        public override int ExecuteNonQuery() => throw new InvalidOperationException("Suppressed by the interceptor.");
-
-        public override object ExecuteScalar() => throw new InvalidOperationException("Suppressed by the interceptor.");
-
-        public override void Prepare()
-        {
-        }
-
-        protected override DbParameter CreateDbParameter() => inner.CreateParameter();
-
-        protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => throw new InvalidOperationException("Suppressed by the interceptor.");
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }
