@@ -20,19 +20,33 @@ public sealed partial class RetentionJanitor(
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
         do
         {
-            try
-            {
-                await operations.PurgeInboxAsync(TimeSpan.FromDays(inbox.Value.RetentionDays), stoppingToken);
-                await operations.PurgeOutboxAsync(TimeSpan.FromDays(outbox.Value.RetentionDays), stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, ex);
-            }
+            await PurgeAsync(stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 8101, Level = LogLevel.Error, Message = "Retention purge failed; retrying in an hour")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+    /// <summary>One round. Each purge on its own: one that fails (a table locked for hours) does not keep the other from running.</summary>
+    public async Task PurgeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await operations.PurgeInboxAsync(TimeSpan.FromDays(inbox.Value.RetentionDays), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPurgeFailed(logger, ex, "inbox");
+        }
+
+        try
+        {
+            await operations.PurgeOutboxAsync(TimeSpan.FromDays(outbox.Value.RetentionDays), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPurgeFailed(logger, ex, "outbox");
+        }
+    }
+
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Error, Message = "Retention purge of the {Table} failed; retrying in an hour")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception, string table);
 }
