@@ -50,6 +50,12 @@ public static class SimulatorHost
         }
 
         options ??= builder.Configuration.GetSection(SimulatorOptions.SectionName).Get<SimulatorOptions>() ?? new SimulatorOptions();
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            // At start-up, naming each key: a simulator that half works makes every test against it lie.
+            throw new InvalidOperationException("The simulator's configuration is invalid:" + string.Concat(problems.Select(problem => "\n - " + problem)));
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(provider => new SimulatedPlatform(options, provider.GetRequiredService<TimeProvider>()));

@@ -1,3 +1,4 @@
+using WeChat.Domain.Accounts;
 using WeChat.Simulator.Callbacks;
 
 namespace WeChat.Simulator;
@@ -26,6 +27,50 @@ public sealed class SimulatorOptions
 
     /// <summary>Recorded calls kept in memory (oldest dropped first).</summary>
     public int MaxRecordedCalls { get; set; } = 2_000_000;
+
+    /// <summary>What is wrong with this configuration, each naming its key; empty when the simulator can start.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Accounts.Count == 0)
+        {
+            problems.Add($"{SectionName}:Accounts: configure at least one account (AppId, AppSecret, Token)");
+        }
+
+        if (TokenLifetimeSeconds < 60)
+        {
+            problems.Add($"{SectionName}:TokenLifetimeSeconds: must be at least 60 (WeChat: 7200)");
+        }
+
+        if (StableTokenRolloverSeconds < 0 || StableTokenRolloverSeconds >= TokenLifetimeSeconds)
+        {
+            problems.Add($"{SectionName}:StableTokenRolloverSeconds: must be between 0 and the token lifetime (WeChat: 300)");
+        }
+
+        if (ClassicTokenOverlapSeconds < 0)
+        {
+            problems.Add($"{SectionName}:ClassicTokenOverlapSeconds: must not be negative (WeChat: 300)");
+        }
+
+        if (TemplateJobFinishDelayMilliseconds < 0)
+        {
+            problems.Add($"{SectionName}:TemplateJobFinishDelayMilliseconds: must not be negative");
+        }
+
+        if (MaxRecordedCalls < 1)
+        {
+            problems.Add($"{SectionName}:MaxRecordedCalls: must be at least 1");
+        }
+
+        for (var i = 0; i < Accounts.Count; i++)
+        {
+            problems.AddRange(Accounts[i].Problems().Select(problem => $"{SectionName}:Accounts:{i}:{problem}"));
+        }
+
+        problems.AddRange(Accounts.GroupBy(account => account.AppId, StringComparer.Ordinal).Where(same => same.Count() > 1)
+            .Select(same => $"{SectionName}:Accounts: AppId {same.Key} is configured {same.Count()} times"));
+        return problems;
+    }
 }
 
 public sealed class SimulatedAccountOptions
@@ -48,6 +93,40 @@ public sealed class SimulatedAccountOptions
 
     /// <summary>Customer-service agents of the account.</summary>
     public List<SimulatedAgentOptions> Agents { get; set; } = [];
+
+    /// <summary>What is wrong with this account, each starting with its key.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(AppId))
+        {
+            yield return "AppId: is required";
+        }
+
+        if (string.IsNullOrWhiteSpace(AppSecret))
+        {
+            yield return "AppSecret: is required";
+        }
+
+        if (string.IsNullOrWhiteSpace(Token))
+        {
+            yield return "Token: is required";
+        }
+
+        if (!string.IsNullOrEmpty(EncodingAESKey) && !EncodingAesKey.TryDecode(EncodingAESKey, out _, out var error))
+        {
+            yield return $"EncodingAESKey: {error}";
+        }
+
+        if (CallbackMode != CallbackMode.Plaintext && string.IsNullOrEmpty(EncodingAESKey))
+        {
+            yield return $"EncodingAESKey: is required for CallbackMode {CallbackMode}";
+        }
+
+        if (CallbackUrl is not null && !(Uri.TryCreate(CallbackUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        {
+            yield return $"CallbackUrl: '{CallbackUrl}' is not an absolute http(s) URL";
+        }
+    }
 }
 
 public sealed class SimulatedAgentOptions

@@ -174,6 +174,35 @@ public sealed class SimulatorBehaviourTests : IAsyncLifetime
 
     private void Interact(System.Xml.Linq.XElement push) => _simulator.Platform.RecordInteraction(_account.AppId, push);
 
+    [Fact]
+    public void A_configuration_it_cannot_honour_stops_it_at_start_naming_each_key()
+    {
+        var options = new SimulatorOptions
+        {
+            TokenLifetimeSeconds = 200,
+            StableTokenRolloverSeconds = 300,
+            Accounts =
+            [
+                new SimulatedAccountOptions { AppId = "wxbroken", Token = "t", EncodingAESKey = "too-short", CallbackUrl = "localhost:5000/wechat" },
+                new SimulatedAccountOptions { AppId = "wxbroken", AppSecret = "s", Token = "t", CallbackMode = CallbackMode.Safe },
+            ],
+        };
+
+        var failure = Assert.Throws<InvalidOperationException>(() => SimulatorHost.Build([], options, url: "http://127.0.0.1:0"));
+
+        Assert.All(
+            [
+                "Simulator:StableTokenRolloverSeconds:",
+                "Simulator:Accounts:0:AppSecret: is required",
+                "Simulator:Accounts:0:EncodingAESKey:",
+                "Simulator:Accounts:0:CallbackUrl: 'localhost:5000/wechat' is not an absolute http(s) URL",
+                "Simulator:Accounts:1:EncodingAESKey: is required for CallbackMode Safe",
+                "Simulator:Accounts: AppId wxbroken is configured 2 times",
+            ],
+            expected => Assert.Contains(expected, failure.Message, StringComparison.Ordinal));
+        Assert.Empty(new SimulatorOptions { Accounts = [_account] }.Problems());
+    }
+
     private async Task<JsonObject> StableTokenAsync(bool force = false)
     {
         var response = await _http.PostAsJsonAsync("cgi-bin/stable_token", new { grant_type = "client_credential", appid = _account.AppId, secret = _account.AppSecret, force_refresh = force });
