@@ -28,8 +28,8 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
     public static readonly TimeSpan ProbeHoldLimit = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
+    /// <summary>When the circuit opened; null while it is closed.</summary>
     private DateTimeOffset? _openSince;
-    private bool _open;
     private bool _probing;
     private long _probeNumber;
     private DateTimeOffset _lastFullWindow;
@@ -42,7 +42,7 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
     {
         lock (_gate)
         {
-            if (!_open)
+            if (_openSince is null)
             {
                 return new BrokerAttempt(fullWindow, IsProbe: false, _closedPeriod.Token);
             }
@@ -138,9 +138,8 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
     {
         lock (_gate)
         {
-            if (_open)
+            if (_openSince is not null)
             {
-                _open = false;
                 _openSince = null;
                 _probing = false; // a probe still out (or held by its send) has nothing left to find out
                 _closedPeriod.Dispose(); // cancelled when the circuit opened; its tokens stay cancelled
@@ -174,12 +173,11 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         CancellationTokenSource closedPeriod;
         lock (_gate)
         {
-            if (_open)
+            if (_openSince is not null)
             {
                 return;
             }
 
-            _open = true;
             _lastFullWindow = time.GetUtcNow();
             _openSince = _lastFullWindow;
             closedPeriod = _closedPeriod;

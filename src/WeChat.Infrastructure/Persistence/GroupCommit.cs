@@ -64,10 +64,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             try
             {
                 gate = await _enterGate();
-                while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
-                {
-                    batch.Add(pending);
-                }
+                TakeBatch(batch);
 
                 var results = await _writeBatch(batch.ConvertAll(p => p.Item));
                 for (var i = 0; i < batch.Count; i++)
@@ -82,10 +79,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
                 // the gate failed, the batch is the next items in the queue, so the loop still moves on.
                 if (batch.Count == 0)
                 {
-                    while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
-                    {
-                        batch.Add(pending);
-                    }
+                    TakeBatch(batch);
                 }
 
                 foreach (var pending in batch)
@@ -99,6 +93,14 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             }
 
             batch.Clear();
+        }
+    }
+
+    private void TakeBatch(List<Pending> batch)
+    {
+        while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
         }
     }
 
