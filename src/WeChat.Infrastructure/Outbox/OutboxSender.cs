@@ -262,7 +262,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
             (token, _) = await ClaimDueAsync(db, ids, cancellationToken);
         }
 
-        var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.ClaimToken == token).ToListAsync(cancellationToken);
+        // By id first: no index has the token, and the outbox holds every reply of the retention period.
+        var rows = await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
             return 0;
