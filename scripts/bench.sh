@@ -55,8 +55,11 @@ $generator --target http://127.0.0.1:5090 --mode plain --rate 1000 --count "$cou
   --label "bare endpoint at 1000/s" --json "$out/rate1000-bare.json" | tee "$out/rate1000-bare.txt"
 kill "$bare"; wait "$bare" 2>/dev/null || true
 purge bare-inbound
+curl -s http://127.0.0.1:5000/metrics >"$out/api-metrics-before.txt"
 $generator --mode plain --rate 1000 --count "$count" --watch-pid "$(cat .stack/api.pid)" \
   --label "platform API at 1000/s, nothing consuming" --json "$out/rate1000-ingest.json" | tee "$out/rate1000-ingest.txt"
+curl -s http://127.0.0.1:5000/metrics >"$out/api-metrics-after.txt"
+scripts/ack-quantiles.py "$out/api-metrics-before.txt" "$out/api-metrics-after.txt" | tee -a "$out/rate1000-ingest.txt"
 purge wechat-inbound
 scripts/stack.sh start-worker 1
 followers=3000

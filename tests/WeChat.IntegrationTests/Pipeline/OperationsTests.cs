@@ -144,6 +144,8 @@ public sealed class OperationsTests
         var apiMetrics = await client.GetStringAsync("/metrics");
         Assert.Contains("wechat_callbacks_accepted", apiMetrics, StringComparison.Ordinal);
         Assert.Contains("wechat_callback_ack_duration", apiMetrics, StringComparison.Ordinal);
+        Assert.Matches("wechat_callback_ack_duration_milliseconds_bucket\\{[^}]*le=\"40\"", apiMetrics); // its own boundaries, fine below 50 ms
+        Assert.Matches("wechat_callback_ack_duration_milliseconds_bucket\\{[^}]*le=\"4000\"", apiMetrics); // and up to WeChat's deadline
 
         using var worker = new HttpClient { BaseAddress = pipeline.Workers[0].Address };
         Assert.Equal(HttpStatusCode.OK, (await worker.GetAsync("/health/ready")).StatusCode);
