@@ -14,10 +14,7 @@ start() {
     exit 1
   fi
   echo "Starting local RabbitMQ..."
-  # New classic queues on the v2 store, as docker-compose.yml has it (the default from RabbitMQ 4 on;
-  # the Debian package is 3.10): about a fifth less broker CPU per persistent message.
-  RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-rabbit classic_queue_default_version 2 ${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-}" \
-    rabbitmq-server -detached
+  rabbitmq-server -detached
   # 'await_startup' fails right after -detached; 'wait' on the pid file does not.
   for _ in $(seq 1 30); do [ -f "$(pidfile)" ] && break; sleep 1; done
   rabbitmqctl wait --timeout 60 "$(pidfile)" >/dev/null

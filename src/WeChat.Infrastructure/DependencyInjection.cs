@@ -86,6 +86,9 @@ public static class DependencyInjection
                 bus.UsingRabbitMq((context, transport) =>
                 {
                     transport.Host(new Uri(rabbitMq), host => host.PublisherConfirmation = true);
+                    // The error and skipped queues keep what failed as durably as the queue it came from.
+                    transport.SendTopology.ConfigureErrorSettings = queue => queue.SetQuorumQueue();
+                    transport.SendTopology.ConfigureDeadLetterSettings = queue => queue.SetQuorumQueue();
                     transport.ConfigureEndpoints(context);
                 });
             }
@@ -102,6 +105,8 @@ public static class DependencyInjection
         {
             services.AddSingleton<BrokerAvailability>();
             services.AddSingleton(new InFlightSends());
+            services.AddSingleton<InboundQueueDeclaration>();
+            services.AddHostedService(provider => provider.GetRequiredService<InboundQueueDeclaration>());
             services.AddSingleton<BusInboundMessagePublisher>();
             services.AddSingleton<IInboundMessagePublisher>(provider => provider.GetRequiredService<BusInboundMessagePublisher>());
             services.AddHostedService<PendingInboundRelay>();

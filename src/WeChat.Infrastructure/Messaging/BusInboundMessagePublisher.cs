@@ -20,14 +20,18 @@ namespace WeChat.Infrastructure.Messaging;
 /// <see cref="PendingInboundRelay"/> publishes it once the broker is back;</item>
 /// <item>if that fails too, report <see cref="PublishOutcome.Unavailable"/> (the API answers 503 and WeChat retries).</item>
 /// </list>
-/// Sending to the queue address (rather than publishing to an exchange) declares the durable queue
-/// and its binding on first use, so nothing is dropped because no worker has started yet.
+/// On RabbitMQ the send goes to the exchange in front of the quorum queue, both declared by
+/// <see cref="InboundQueueDeclaration"/> (and by the workers), and it is mandatory: should nothing be
+/// bound to the exchange (the queue not declared yet, or deleted), the broker returns the message
+/// instead of confirming and dropping it, the callback is stored for relay like in an outage, and the
+/// declaration is made again.
 /// </summary>
 public sealed partial class BusInboundMessagePublisher(
     IBus bus,
     IDbContextFactory<WeChatDbContext> databases,
     BrokerAvailability broker,
     InFlightSends sends,
+    InboundQueueDeclaration declaration,
     IOptions<MessagingOptions> options,
     TimeProvider time,
     ILogger<BusInboundMessagePublisher> logger) : IInboundMessagePublisher
@@ -35,7 +39,9 @@ public sealed partial class BusInboundMessagePublisher(
     /// <summary>Part of the deadline kept for the database fallback.</summary>
     private static readonly TimeSpan FallbackReserve = TimeSpan.FromMilliseconds(800);
 
-    private readonly Uri _queue = new($"queue:{options.Value.InboundQueueName}");
+    private readonly Uri _queue = new(options.Value.Transport == MessagingTransport.RabbitMq
+        ? $"exchange:{options.Value.InboundQueueName}"
+        : $"queue:{options.Value.InboundQueueName}");
     private readonly TimeSpan _deadline = TimeSpan.FromMilliseconds(options.Value.AckDeadlineMilliseconds);
     private readonly TimeSpan _attemptTimeout = TimeSpan.FromMilliseconds(options.Value.PublishAttemptTimeoutMilliseconds);
 
@@ -120,6 +126,14 @@ public sealed partial class BusInboundMessagePublisher(
             {
                 break;
             }
+            catch (MessageReturnedException)
+            {
+                // Nothing is bound to the exchange: no worker has declared the queue. Trying again in
+                // this window will not change that; the database holds the callback meanwhile.
+                LogReturned(logger, message.AppId, message.DedupKey, options.Value.InboundQueueName);
+                declaration.Request();
+                break;
+            }
             catch (Exception ex)
             {
                 LogAttemptFailed(logger, ex, message.AppId, message.DedupKey, attempt);
@@ -134,7 +148,16 @@ public sealed partial class BusInboundMessagePublisher(
     private async Task SendAsync(InboundMessageReceived message)
     {
         var endpoint = await bus.GetSendEndpoint(_queue);
-        await endpoint.Send(message, CancellationToken.None);
+        await endpoint.Send(message, MakeMandatory, CancellationToken.None);
+    }
+
+    /// <summary>Routed to no queue, the message comes back (<see cref="MessageReturnedException"/>) rather than being confirmed and dropped.</summary>
+    private static void MakeMandatory(SendContext<InboundMessageReceived> context)
+    {
+        if (context.TryGetPayload(out RabbitMqSendContext? rabbit))
+        {
+            rabbit.Mandatory = true;
+        }
     }
 
     private async Task StoreAsync(InboundMessageReceived message, CancellationToken cancellationToken)
@@ -156,6 +179,9 @@ public sealed partial class BusInboundMessagePublisher(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Publish attempt {Attempt} for {AppId} {DedupKey} failed")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string appId, string dedupKey, int attempt);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "The broker returned callback {AppId} {DedupKey}: no queue is bound to exchange {Exchange}; declaring it again")]
+    private static partial void LogReturned(ILogger logger, string appId, string dedupKey, string exchange);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "{Capacity} broker sends are still unconfirmed: callback {AppId} {DedupKey} goes to the fallback without another")]
     private static partial void LogTooManyInFlight(ILogger logger, string appId, string dedupKey, int capacity);

@@ -21,7 +21,7 @@ public sealed class InboundMessageReceivedConsumer(ISender sender, WeChatMetrics
 }
 
 /// <summary>
-/// The inbound queue: its name, prefetch and concurrency from <c>Messaging</c>, and in-process retries
+/// The inbound queue, a quorum queue on RabbitMQ: its name, prefetch and concurrency from <c>Messaging</c>, and in-process retries
 /// with growing intervals (a briefly unavailable database, a race on a new follower row). A message
 /// that still fails goes to <c>{queue}_error</c> and does not block the queue.
 /// </summary>
@@ -42,6 +42,13 @@ public sealed class InboundMessageReceivedConsumerDefinition : ConsumerDefinitio
         IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = _options.PrefetchCount;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            // Replicated on a cluster, and it confirms each publish once it is on disk without the
+            // classic queue's wait for a periodic sync under load (ack p99 at 1,000/s: docs/benchmarks.md).
+            rabbit.SetQuorumQueue();
+        }
+
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.Intervals(100, 500, 1000, 2000, 5000);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using RabbitMQ.Client;
 
@@ -34,6 +35,24 @@ public static class Broker
             await channel.QueueDeleteAsync(name);
             await channel.ExchangeDeleteAsync(name);
         }
+    }
+
+    /// <summary>A queue's type and message count as the broker reports them, or null if it does not exist.</summary>
+    public static (string Type, int Messages)? Queue(string queue)
+    {
+        using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", ["list_queues", "-q", "name", "type", "messages"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var columns = process.StandardOutput.ReadToEnd().Split('\n').Select(line => line.Trim().Split('\t')).FirstOrDefault(line => line[0] == queue);
+        process.WaitForExit();
+        return columns is [_, var type, var messages] ? (type, int.Parse(messages, CultureInfo.InvariantCulture)) : null;
+    }
+
+    /// <summary>Removes only the queue: its exchange stays, so what is sent there is returned as unroutable.</summary>
+    public static async Task DeleteOnlyQueueAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue);
     }
 
     /// <summary>Ready and unacknowledged messages of a test's queue and its error queue, for failure reports.</summary>

@@ -43,6 +43,49 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Callbacks_that_arrive_before_any_worker_are_confirmed_into_the_quorum_queue_the_api_declares()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 0);
+        var queue = pipeline.Settings["Messaging:InboundQueueName"]!;
+        await PipelineHarness.WaitUntilAsync(() => Broker.Queue(queue)?.Type == "quorum", Patience, "the inbound queue declared by the API");
+        var followers = new[] { "oEarlyFollower01", "oEarlyFollower02", "oEarlyFollower03" };
+
+        foreach (var follower in followers)
+        {
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+        }
+
+        Assert.Equal(0, PendingInbound(pipeline)); // confirmed by the broker, none stored for relay
+        await PipelineHarness.WaitUntilAsync(() => Broker.Queue(queue)?.Messages == followers.Length, Patience, "the callbacks waiting in the queue");
+        await pipeline.StartWorkerAsync();
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
+        await PipelineHarness.SettleAsync();
+        pipeline.AssertOneReplyEach(followers);
+        Assert.Equal("quorum", Broker.Queue(queue)?.Type); // the worker declared the same queue
+    }
+
+    [Fact]
+    public async Task A_callback_returned_unroutable_because_the_queue_is_gone_is_stored_declared_again_relayed_and_replied()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(workers: 0);
+        var queue = pipeline.Settings["Messaging:InboundQueueName"]!;
+        await PipelineHarness.WaitUntilAsync(() => Broker.Queue(queue) is not null, Patience, "the inbound queue declared by the API");
+        await Broker.DeleteOnlyQueueAsync(queue);
+        const string follower = "oReturnedFollow01";
+
+        Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+
+        Assert.Equal(1, PendingInbound(pipeline)); // the broker returned it: stored, not confirmed and dropped
+        await PipelineHarness.WaitUntilAsync(() => PendingInbound(pipeline) == 0, Patience, "the stored callback relayed into the queue declared again", pipeline.StateReport);
+        // The broker's message counts lag a little behind.
+        await PipelineHarness.WaitUntilAsync(() => Broker.Queue(queue) == ("quorum", 1), Patience, "the relayed callback in the quorum queue");
+        await pipeline.StartWorkerAsync();
+        await PipelineHarness.WaitUntilAsync(() => pipeline.RepliesTo(follower).Count > 0, Patience, "the reply", pipeline.StateReport);
+        await PipelineHarness.SettleAsync();
+        pipeline.AssertOneReplyEach([follower]);
+    }
+
+    [Fact]
     public async Task A_safe_mode_message_gets_exactly_one_reply_and_unknown_text_the_default()
     {
         await using var pipeline = await PipelineHarness.StartAsync(mode: CallbackMode.Safe);
@@ -405,6 +448,12 @@ public sealed class PipelineTests
         await PipelineHarness.SettleAsync();
         Assert.Single(pipeline.RepliesTo(follower));
         Assert.Equal(2, pipeline.Simulator.Platform.Calls.Count(call => call.ErrorCode == 40001));
+    }
+
+    private static int PendingInbound(PipelineHarness pipeline)
+    {
+        using var scope = pipeline.Api.Services.CreateScope();
+        return scope.ServiceProvider.GetRequiredService<WeChatDbContext>().PendingInboundMessages.Count();
     }
 
     /// <summary>Text messages the worker's handlers finished with <paramref name="outcome"/>, from its Prometheus page.</summary>

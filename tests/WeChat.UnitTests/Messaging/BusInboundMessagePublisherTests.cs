@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -95,14 +96,19 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         Assert.True((await publisher.TrySendAsync(Message("6"), window.Token)).Confirmed);
     }
 
-    private BusInboundMessagePublisher Publisher(InFlightSends sends, int attemptTimeoutMilliseconds = 1000) => new(
-        _harness.Bus,
-        new NoDatabase(),
-        _broker,
-        sends,
-        Options.Create(new MessagingOptions { InboundQueueName = "publisher-tests", PublishAttemptTimeoutMilliseconds = attemptTimeoutMilliseconds }),
-        TimeProvider.System,
-        NullLogger<BusInboundMessagePublisher>.Instance);
+    private BusInboundMessagePublisher Publisher(InFlightSends sends, int attemptTimeoutMilliseconds = 1000)
+    {
+        var options = Options.Create(new MessagingOptions { InboundQueueName = "publisher-tests", PublishAttemptTimeoutMilliseconds = attemptTimeoutMilliseconds });
+        return new(
+            _harness.Bus,
+            new NoDatabase(),
+            _broker,
+            sends,
+            new InboundQueueDeclaration(new ConfigurationBuilder().Build(), options, TimeProvider.System, NullLogger<InboundQueueDeclaration>.Instance),
+            options,
+            TimeProvider.System,
+            NullLogger<BusInboundMessagePublisher>.Instance);
+    }
 
     private static InboundMessageReceived Message(string dedupKey)
     {
