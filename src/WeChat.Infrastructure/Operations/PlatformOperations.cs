@@ -79,7 +79,7 @@ public sealed partial class PlatformOperations(
     public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
     {
         var cutoff = time.GetUtcNow() - olderThan;
-        var purged = await PurgeAsync(db => db.InboxEntries.Where(e => e.ProcessedAt < cutoff), batchSize, cancellationToken);
+        var purged = await PurgeAsync(db => db.InboxEntries.Where(e => e.ProcessedAt < cutoff).OrderBy(e => e.ProcessedAt), batchSize, cancellationToken);
         LogPurged(logger, purged, "inbox", cutoff);
         return purged;
     }
@@ -93,15 +93,20 @@ public sealed partial class PlatformOperations(
         var cutoff = time.GetUtcNow() - olderThan;
         var purged = await PurgeAsync(
             db => db.OutboxMessages
-                .Where(m => (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Failed || m.Status == OutboxStatus.Unconfirmed) && m.CompletedAt < cutoff),
+                .Where(m => (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Failed || m.Status == OutboxStatus.Unconfirmed) && m.CompletedAt < cutoff)
+                .OrderBy(m => m.Status).ThenBy(m => m.NextAttemptAt),
             batchSize,
             cancellationToken);
         LogPurged(logger, purged, "outbox", cutoff);
         return purged;
     }
 
-    /// <summary>Deletes the rows <paramref name="purgeable"/> selects, <paramref name="batchSize"/> per statement, until none are left.</summary>
-    private async Task<int> PurgeAsync<TRow>(Func<WeChatDbContext, IQueryable<TRow>> purgeable, int batchSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the rows <paramref name="purgeable"/> selects, <paramref name="batchSize"/> per statement, until none are left.
+    /// Each query is ordered along an index (the oldest first, found without sorting), which also tells
+    /// EF which rows a batch means.
+    /// </summary>
+    private async Task<int> PurgeAsync<TRow>(Func<WeChatDbContext, IOrderedQueryable<TRow>> purgeable, int batchSize, CancellationToken cancellationToken)
     {
         var purged = 0;
         int deleted;

@@ -24,7 +24,7 @@ namespace WeChat.UnitTests.Persistence;
 public sealed class SqlServerStatementTests
 {
     [Fact]
-    public async Task Retention_purges_translate_to_batched_deletes()
+    public async Task Retention_purges_translate_to_batched_deletes_of_the_oldest_rows_along_an_index()
     {
         var captured = new CapturedCommands();
         var operations = new PlatformOperations(
@@ -38,14 +38,16 @@ public sealed class SqlServerStatementTests
             captured.Statements,
             outbox =>
             {
-                Assert.StartsWith("DELETE TOP(", outbox, StringComparison.Ordinal);
-                Assert.Contains("FROM [OutboxMessages]", outbox, StringComparison.Ordinal);
-                Assert.Contains("[CompletedAt] <", outbox, StringComparison.Ordinal);
+                Assert.StartsWith("DELETE FROM [o]\nFROM [OutboxMessages] AS [o]", outbox, StringComparison.Ordinal);
+                Assert.Contains("SELECT TOP(@p) [o0].[Id]", outbox, StringComparison.Ordinal);
+                Assert.Contains("[CompletedAt] < @cutoff", outbox, StringComparison.Ordinal);
+                Assert.Contains("ORDER BY [o0].[Status], [o0].[NextAttemptAt]", outbox, StringComparison.Ordinal); // IX_OutboxMessages_Status_NextAttemptAt
             },
             inbox =>
             {
-                Assert.StartsWith("DELETE TOP(", inbox, StringComparison.Ordinal);
-                Assert.Contains("FROM [InboxEntries]", inbox, StringComparison.Ordinal);
+                Assert.StartsWith("DELETE FROM [i]\nFROM [InboxEntries] AS [i]", inbox, StringComparison.Ordinal);
+                Assert.Contains("SELECT TOP(@p) [i0].[Id]", inbox, StringComparison.Ordinal);
+                Assert.Contains("ORDER BY [i0].[ProcessedAt]", inbox, StringComparison.Ordinal); // IX_InboxEntries_ProcessedAt
             });
     }
 
