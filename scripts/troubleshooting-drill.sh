@@ -96,5 +96,18 @@ rabbitmqctl start_app >/dev/null
 expect "log: PendingInboundRelay[2101] Relayed … stored callback(s) to the broker" "Relayed [0-9]+ stored callback\(s\) to the broker" .stack/api.log
 metric 'metric: wechat_callbacks_accepted_total{outcome="StoredForRelay"}' 'outcome="StoredForRelay"' "$api"
 
+echo "The inbound queue deleted: callbacks come back unroutable, are stored, and the API declares the queue again"
+declared_before=$(grep -a -c "InboundQueueDeclaration\[2201\]" .stack/api.log)
+rabbitmqctl delete_queue wechat-inbound >/dev/null
+follower_says oDrillNoQueue 帮助 >/dev/null
+expect "log: BusInboundMessagePublisher[2006] The broker returned callback … no queue is bound" "The broker returned callback $app msg\|oDrillNoQueue.*no queue is bound to exchange wechat-inbound" .stack/api.log
+for _ in $(seq 1 30); do [ "$(grep -a -c "InboundQueueDeclaration\[2201\]" .stack/api.log)" -gt "$declared_before" ] && break; sleep 0.5; done
+if [ "$(grep -a -c "InboundQueueDeclaration\[2201\]" .stack/api.log)" -gt "$declared_before" ]; then
+  echo "  OK       log: InboundQueueDeclaration[2201] Inbound queue wechat-inbound declared (quorum) (again)"
+else
+  echo "  MISSING  log: InboundQueueDeclaration[2201] declared again"
+  missing=$((missing + 1))
+fi
+
 echo "$missing missing"
 [ "$missing" -eq 0 ]
