@@ -9,9 +9,9 @@ using WeChat.Application.Configuration;
 namespace WeChat.Infrastructure.Messaging;
 
 /// <summary>
-/// Declares the inbound quorum queue, its exchange and their binding from the API side, exactly as
-/// a worker's receive endpoint declares them, so callbacks reach a durable queue before any worker has
-/// started. MassTransit declares only classic queues from the sending side, hence the broker client
+/// Declares the inbound quorum queue, its exchange and their binding from the API side, with the
+/// arguments a worker's receive endpoint declares them with, so callbacks reach a durable queue before
+/// any worker has started. MassTransit declares only classic queues from the sending side, hence the broker client
 /// here. Declared at start (retried while the broker is away) and again whenever a send comes back
 /// unroutable (the queue was deleted).
 /// </summary>
@@ -31,7 +31,7 @@ public sealed partial class InboundQueueDeclaration(
     public void Request() => _requests.Writer.TryWrite(true);
 
     /// <summary>Idempotent: what a worker's endpoint declares, so either side may come first.</summary>
-    public static async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    private static async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
     {
         await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QuorumArguments, cancellationToken: cancellationToken);
