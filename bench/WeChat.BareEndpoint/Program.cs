@@ -2,6 +2,7 @@ using System.Text;
 using MassTransit;
 using RabbitMQ.Client;
 using WeChat.Application.Contracts;
+using WeChat.Infrastructure.Messaging;
 using WeChat.Infrastructure.Protocol;
 
 // The ceiling to compare the platform with: an ASP.NET endpoint that only checks the signature,
@@ -14,7 +15,12 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var token = builder.Configuration["Token"] ?? "demotoken";
 var queueName = builder.Configuration["Queue"] ?? "bare-inbound";
 var broker = new Uri(builder.Configuration["RabbitMq"] ?? "amqp://guest:guest@localhost:5672/");
-await DeclareQueueAsync(broker, queueName);
+await using (var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync())
+await using (var channel = await connection.CreateChannelAsync())
+{
+    await InboundQueueTopology.DeclareAsync(channel, queueName, CancellationToken.None);
+}
+
 var queue = new Uri($"exchange:{queueName}");
 builder.Services.AddMassTransit(bus =>
 {
@@ -34,22 +40,8 @@ app.MapPost("/wechat/{appId}", async (string appId, HttpRequest request, ISendEn
     var xml = await reader.ReadToEndAsync();
     var message = InboundMessageParser.Parse(xml);
     var endpoint = await endpoints.GetSendEndpoint(queue);
-    await endpoint.Send(new InboundMessageReceived(appId, message.DeduplicationKey, message, xml, DateTimeOffset.UtcNow), context =>
-    {
-        if (context.TryGetPayload(out RabbitMqSendContext? rabbit))
-        {
-            rabbit.Mandatory = true;
-        }
-    });
+    await endpoint.Send(new InboundMessageReceived(appId, message.DeduplicationKey, message, xml, DateTimeOffset.UtcNow), InboundQueueTopology.MakeMandatory);
     return Results.Text("success");
 });
 app.Run();
 
-static async Task DeclareQueueAsync(Uri broker, string name)
-{
-    await using var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync();
-    await using var channel = await connection.CreateChannelAsync();
-    await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true);
-    await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-    await channel.QueueBindAsync(name, name, string.Empty);
-}

@@ -33,6 +33,10 @@ public static class DependencyInjection
     public const string RabbitMqConnectionName = "RabbitMq";
     public const string DefaultRabbitMqConnection = "amqp://guest:guest@localhost:5672/";
 
+    /// <summary>The broker from <c>ConnectionStrings:RabbitMq</c>, or a local one.</summary>
+    public static Uri RabbitMqAddress(IConfiguration configuration) =>
+        new(configuration.GetConnectionString(RabbitMqConnectionName) ?? DefaultRabbitMqConnection);
+
     /// <summary>Options, accounts, database, WeChat API client and the outbox sender: what every host needs.</summary>
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
     {
@@ -64,7 +68,7 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, MessagingRoles roles)
     {
         var messaging = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
-        var rabbitMq = builder.Configuration.GetConnectionString(RabbitMqConnectionName) ?? DefaultRabbitMqConnection;
+        var rabbitMq = RabbitMqAddress(builder.Configuration);
         var services = builder.Services;
 
         services.AddMassTransit(bus =>
@@ -85,7 +89,7 @@ public static class DependencyInjection
             {
                 bus.UsingRabbitMq((context, transport) =>
                 {
-                    transport.Host(new Uri(rabbitMq), host => host.PublisherConfirmation = true);
+                    transport.Host(rabbitMq, host => host.PublisherConfirmation = true);
                     // The error and skipped queues keep what failed as durably as the queue it came from.
                     transport.SendTopology.ConfigureErrorSettings = queue => queue.SetQuorumQueue();
                     transport.SendTopology.ConfigureDeadLetterSettings = queue => queue.SetQuorumQueue();

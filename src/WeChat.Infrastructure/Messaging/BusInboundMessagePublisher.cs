@@ -148,16 +148,7 @@ public sealed partial class BusInboundMessagePublisher(
     private async Task SendAsync(InboundMessageReceived message)
     {
         var endpoint = await bus.GetSendEndpoint(_queue);
-        await endpoint.Send(message, MakeMandatory, CancellationToken.None);
-    }
-
-    /// <summary>Routed to no queue, the message comes back (<see cref="MessageReturnedException"/>) rather than being confirmed and dropped.</summary>
-    private static void MakeMandatory(SendContext<InboundMessageReceived> context)
-    {
-        if (context.TryGetPayload(out RabbitMqSendContext? rabbit))
-        {
-            rabbit.Mandatory = true;
-        }
+        await endpoint.Send(message, InboundQueueTopology.MakeMandatory, CancellationToken.None);
     }
 
     private async Task StoreAsync(InboundMessageReceived message, CancellationToken cancellationToken)

@@ -9,10 +9,9 @@ using WeChat.Application.Configuration;
 namespace WeChat.Infrastructure.Messaging;
 
 /// <summary>
-/// Declares the inbound quorum queue, its exchange and their binding from the API side, with the
-/// arguments a worker's receive endpoint declares them with, so callbacks reach a durable queue before
-/// any worker has started. MassTransit declares only classic queues from the sending side, hence the broker client
-/// here. Declared at start (retried while the broker is away) and again whenever a send comes back
+/// Declares the inbound queue (<see cref="InboundQueueTopology"/>) from the API side, so callbacks reach
+/// a durable queue before any worker has started. MassTransit declares only classic queues from the
+/// sending side, hence the broker client here. Declared at start (retried while the broker is away) and again whenever a send comes back
 /// unroutable (the queue was deleted).
 /// </summary>
 public sealed partial class InboundQueueDeclaration(
@@ -23,20 +22,10 @@ public sealed partial class InboundQueueDeclaration(
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
 
-    private static readonly Dictionary<string, object?> QuorumArguments = new() { [Headers.XQueueType] = "quorum" };
-
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Asks for another declaration (a send was returned: nothing is bound to the exchange).</summary>
     public void Request() => _requests.Writer.TryWrite(true);
-
-    /// <summary>Idempotent: what a worker's endpoint declares, so either side may come first.</summary>
-    private static async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
-    {
-        await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QuorumArguments, cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(queue, queue, string.Empty, cancellationToken: cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,7 +37,7 @@ public sealed partial class InboundQueueDeclaration(
         var queue = options.Value.InboundQueueName;
         var factory = new ConnectionFactory
         {
-            Uri = new Uri(configuration.GetConnectionString(DependencyInjection.RabbitMqConnectionName) ?? DependencyInjection.DefaultRabbitMqConnection),
+            Uri = DependencyInjection.RabbitMqAddress(configuration),
             ClientProvidedName = "wechat-api-topology",
         };
         while (!stoppingToken.IsCancellationRequested)
@@ -58,7 +47,7 @@ public sealed partial class InboundQueueDeclaration(
                 await using (var connection = await factory.CreateConnectionAsync(stoppingToken))
                 await using (var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken))
                 {
-                    await DeclareAsync(channel, queue, stoppingToken);
+                    await InboundQueueTopology.DeclareAsync(channel, queue, stoppingToken);
                 }
 
                 LogDeclared(logger, queue);

@@ -141,7 +141,7 @@ public sealed partial class PlatformOperations(
         }
 
         var queue = messaging.Value.InboundQueueName;
-        var factory = new ConnectionFactory { Uri = new Uri(configuration.GetConnectionString(DependencyInjection.RabbitMqConnectionName) ?? DependencyInjection.DefaultRabbitMqConnection) };
+        var factory = new ConnectionFactory { Uri = DependencyInjection.RabbitMqAddress(configuration) };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
 
