@@ -56,7 +56,10 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         Assert.False(sent.Unfinished!.IsCompleted);
         _held.ReleaseAll();
 
-        Assert.True(await _harness.Sent.Any<InboundMessageReceived>(sent => sent.Context.Message.DedupKey == "1"));
+        // The send itself, not the harness's sent list: that one stops waiting once the bus has been
+        // inactive for its timeout, which a slow first send on a loaded machine can outlast.
+        await sent.Unfinished.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["1"], _held.Delivered);
         Assert.Equal([false], _held.CancelledWhenReleased);
     }
 
@@ -127,7 +130,10 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Holds sends at the transport until released; records whether each one's token had been cancelled by then.</summary>
+    /// <summary>
+    /// Holds sends at the transport until released; records whether each one's token had been cancelled
+    /// by then, and the dedup key of each callback the transport took.
+    /// </summary>
     private sealed class HeldSends : IFilter<SendContext>
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -137,6 +143,8 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
 
         public ConcurrentQueue<bool> CancelledWhenReleased { get; } = new();
 
+        public ConcurrentQueue<string> Delivered { get; } = new();
+
         public void ReleaseAll() => _release.TrySetResult();
 
         public async Task Send(SendContext context, IPipe<SendContext> next)
@@ -145,6 +153,10 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
             await _release.Task;
             CancelledWhenReleased.Enqueue(context.CancellationToken.IsCancellationRequested);
             await next.Send(context);
+            if (context is SendContext<InboundMessageReceived> callback)
+            {
+                Delivered.Enqueue(callback.Message.DedupKey);
+            }
         }
 
         public void Probe(ProbeContext context) => context.CreateFilterScope("held-sends");
