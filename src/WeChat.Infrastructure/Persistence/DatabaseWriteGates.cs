@@ -1,21 +1,35 @@
 using WeChat.Application.Abstractions;
+using WeChat.Application.Common.Observability;
 
 namespace WeChat.Infrastructure.Persistence;
 
-/// <summary>One write transaction at a time in this process (SQLite).</summary>
-internal sealed class SerializedWriteGate : IDatabaseWriteGate, IDisposable
+/// <summary>
+/// One write transaction at a time in this process (SQLite). Measured, because on SQLite this is where
+/// a worker's throughput ends: how long writes wait for it, and how long they hold it (the hold time's
+/// share of wall time is how busy the writer is; near 100 % it is the limit, whatever the CPU shows).
+/// </summary>
+internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider time) : IDatabaseWriteGate, IDisposable
 {
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
+        var waitStarted = time.GetTimestamp();
         await _writer.WaitAsync(cancellationToken);
-        return new Release(_writer);
+        var entered = time.GetTimestamp();
+        metrics.WriteGateEntered(time.GetElapsedTime(waitStarted, entered).TotalMilliseconds);
+        return new Release(this, entered);
     }
 
     public void Dispose() => _writer.Dispose();
 
-    private sealed class Release(SemaphoreSlim writer) : IDisposable
+    private void Leave(long entered)
+    {
+        metrics.WriteGateLeft(time.GetElapsedTime(entered).TotalMilliseconds);
+        _writer.Release();
+    }
+
+    private sealed class Release(SerializedWriteGate gate, long entered) : IDisposable
     {
         private int _released;
 
@@ -23,7 +37,7 @@ internal sealed class SerializedWriteGate : IDatabaseWriteGate, IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                writer.Release();
+                gate.Leave(entered);
             }
         }
     }

@@ -18,6 +18,9 @@ public sealed class WeChatMetrics : IDisposable
     /// </summary>
     private static readonly double[] AckBuckets = [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 250, 500, 1000, 2000, 3000, 4000, 5000];
 
+    /// <summary>From a tenth of a millisecond (one SQLite write transaction takes about one) up to seconds.</summary>
+    private static readonly double[] WriteGateBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
     private readonly Meter _meter;
     private readonly Counter<long> _callbacksAccepted;
     private readonly Counter<long> _callbacksRejected;
@@ -28,25 +31,35 @@ public sealed class WeChatMetrics : IDisposable
     private readonly Counter<long> _tokenRefreshes;
     private readonly Counter<long> _apiCalls;
     private readonly Counter<long> _apiErrors;
+    private readonly Histogram<double> _writeGateWait;
+    private readonly Histogram<double> _writeGateHold;
 
     public WeChatMetrics(IMeterFactory meters)
     {
         _meter = meters.Create(MeterName);
         _callbacksAccepted = _meter.CreateCounter<long>("wechat.callbacks.accepted", description: "Callbacks acknowledged with success, by how they were made durable");
         _callbacksRejected = _meter.CreateCounter<long>("wechat.callbacks.rejected", description: "Callbacks refused, by reason");
-        _ackDuration = _meter.CreateHistogram<double>(
-            "wechat.callback.ack.duration",
-            unit: "ms",
-            description: "Time from request start to the answer WeChat receives",
-            tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckBuckets });
-        _queueLag = _meter.CreateHistogram<double>("wechat.inbound.queue.lag", unit: "ms", description: "Time from acceptance at the API to consumption by a worker");
-        _handlerDuration = _meter.CreateHistogram<double>("wechat.handler.duration", unit: "ms", description: "Mediator handler time including its transaction");
+        _ackDuration = Milliseconds("wechat.callback.ack.duration", "Time from request start to the answer WeChat receives", AckBuckets);
+        _queueLag = Milliseconds("wechat.inbound.queue.lag", "Time from acceptance at the API to consumption by a worker");
+        _handlerDuration = Milliseconds("wechat.handler.duration", "Mediator handler time including its transaction");
         _outbox = _meter.CreateCounter<long>("wechat.outbox.completed", description: "Outbox rows (replies, template messages, hand-offs) by kind and outcome");
         _tokenRefreshes = _meter.CreateCounter<long>("wechat.token.refreshes", description: "Credentials fetched from WeChat by this process");
         _apiCalls = _meter.CreateCounter<long>("wechat.api.calls", description: "WeChat API calls by operation and outcome");
         _apiErrors = _meter.CreateCounter<long>("wechat.api.errors", description: "WeChat API calls that returned a non-zero errcode, by errcode");
+        _writeGateWait = Milliseconds("wechat.db.write_gate.wait", "SQLite: time a write waited for this process's one database writer", WriteGateBuckets);
+        _writeGateHold = Milliseconds(
+            "wechat.db.write_gate.hold",
+            "SQLite: time a write held this process's one database writer; the sum's share of wall time is how busy the writer is",
+            WriteGateBuckets);
     }
+
+    private Histogram<double> Milliseconds(string name, string description, double[]? buckets = null) =>
+        _meter.CreateHistogram<double>(
+            name,
+            unit: "ms",
+            description: description,
+            tags: null,
+            advice: buckets is null ? null : new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
 
     public void CallbackAccepted(string appId, string outcome) =>
         _callbacksAccepted.Add(1, new("app_id", appId), new("outcome", outcome));
@@ -74,6 +87,10 @@ public sealed class WeChatMetrics : IDisposable
             _apiErrors.Add(1, new("operation", operation), new("errcode", errorCode));
         }
     }
+
+    public void WriteGateEntered(double waitedMilliseconds) => _writeGateWait.Record(waitedMilliseconds);
+
+    public void WriteGateLeft(double heldMilliseconds) => _writeGateHold.Record(heldMilliseconds);
 
     public void Dispose() => _meter.Dispose();
 }
