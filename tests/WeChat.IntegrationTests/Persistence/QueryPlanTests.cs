@@ -24,7 +24,8 @@ namespace WeChat.IntegrationTests.Persistence;
 /// millions of rows at a busy account, and a statement that reads one of them end to end costs more
 /// the longer the platform runs — invisible in tests with a few rows. Every statement the pipeline
 /// runs while it handles callbacks, sends replies, fetches profiles, relays stored callbacks and
-/// does its periodic upkeep is captured here and must find its rows through an index.
+/// does its periodic upkeep is captured here and must find its rows through an index — and a
+/// statement for given rows, through their key.
 /// </summary>
 public sealed partial class QueryPlanTests : IAsyncLifetime
 {
@@ -103,20 +104,28 @@ public sealed partial class QueryPlanTests : IAsyncLifetime
         Assert.Contains(statements, s => s.Sql.Contains("FROM \"Followers\"", StringComparison.Ordinal));
         Assert.Contains(statements, s => s.Sql.Contains("\"ClaimToken\" =", StringComparison.Ordinal));
         var scans = new List<string>();
+        var missedKeys = new List<string>();
         await using var connection = new SqliteConnection(_platform.DatabaseConnectionString);
         await connection.OpenAsync();
         foreach (var statement in statements)
         {
-            foreach (var step in await PlanAsync(connection, statement))
+            var plan = await PlanAsync(connection, statement);
+            foreach (var step in plan)
             {
                 if (step.StartsWith("SCAN ", StringComparison.Ordinal) && step != "SCAN CONSTANT ROW" && !IsOldestFirstRelayBatch(statement, step))
                 {
                     scans.Add($"{step}\n    in: {statement.Sql}");
                 }
             }
+
+            if (NamesRowsById().IsMatch(statement.Sql) && !plan.Any(step => KeyLookup().IsMatch(step)))
+            {
+                missedKeys.Add($"{string.Join("; ", plan)}\n    in: {statement.Sql}");
+            }
         }
 
         Assert.True(scans.Count == 0, "Statements that read a whole table or index:\n" + string.Join('\n', scans));
+        Assert.True(missedKeys.Count == 0, "Statements that name their rows by id but find them another way:\n" + string.Join('\n', missedKeys));
     }
 
     private int Replies() =>
@@ -169,6 +178,17 @@ public sealed partial class QueryPlanTests : IAsyncLifetime
 
         return steps;
     }
+
+    /// <summary>
+    /// A statement for given rows (<c>"Id" = @…</c>, <c>"Id" IN (@…)</c>). Its other conditions may match
+    /// an index too — "Pending and due" does — and without statistics SQLite may prefer that one and read
+    /// every row it matches (all due rows, thousands after a WeChat outage) to find a handful.
+    /// </summary>
+    [GeneratedRegex(@"""Id"" (= @|IN \(@)")]
+    private static partial Regex NamesRowsById();
+
+    [GeneratedRegex(@"\((Id|rowid)=\?\)")]
+    private static partial Regex KeyLookup();
 
     [GeneratedRegex(@"^(PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", RegexOptions.IgnoreCase)]
     private static partial Regex TransactionControl();
