@@ -44,4 +44,3 @@ app.MapPost("/wechat/{appId}", async (string appId, HttpRequest request, ISendEn
     return Results.Text("success");
 });
 app.Run();
-

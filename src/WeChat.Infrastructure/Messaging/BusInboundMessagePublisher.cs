@@ -128,8 +128,8 @@ public sealed partial class BusInboundMessagePublisher(
             }
             catch (MessageReturnedException)
             {
-                // Nothing is bound to the exchange: no worker has declared the queue. Trying again in
-                // this window will not change that; the database holds the callback meanwhile.
+                // Nothing is bound to the exchange: the queue is not declared yet, or was deleted. Trying
+                // again in this window will not change that; the database holds the callback meanwhile.
                 LogReturned(logger, message.AppId, message.DedupKey, options.Value.InboundQueueName);
                 declaration.Request();
                 break;

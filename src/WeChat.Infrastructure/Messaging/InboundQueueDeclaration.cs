@@ -11,8 +11,8 @@ namespace WeChat.Infrastructure.Messaging;
 /// <summary>
 /// Declares the inbound queue (<see cref="InboundQueueTopology"/>) from the API side, so callbacks reach
 /// a durable queue before any worker has started. MassTransit declares only classic queues from the
-/// sending side, hence the broker client here. Declared at start (retried while the broker is away) and again whenever a send comes back
-/// unroutable (the queue was deleted).
+/// sending side, hence the broker client here. Declared at start (retried while the broker is away)
+/// and again whenever a send comes back unroutable (the queue was deleted).
 /// </summary>
 public sealed partial class InboundQueueDeclaration(
     IConfiguration configuration,

@@ -16,9 +16,11 @@ public sealed class SerializedWriteGateTests : IDisposable
 
     public SerializedWriteGateTests()
     {
+        // Only this test's meter (its factory is the scope): other tests' WeChatMetrics report to every listener too.
+        var meters = _services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WeChatMetrics.MeterName && instrument.Name.StartsWith("wechat.db.write_gate.", StringComparison.Ordinal))
+            if (instrument.Meter.Scope == meters && instrument.Name.StartsWith("wechat.db.write_gate.", StringComparison.Ordinal))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
