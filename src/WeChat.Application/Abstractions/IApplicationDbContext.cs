@@ -51,3 +51,17 @@ public interface IDatabaseWriteGate
 {
     ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Runs a handler's unit of work in a database transaction: the work, then its pending changes saved,
+/// then the commit. The work either commits whole or leaves nothing behind; the returned task completes
+/// only once its changes are durable.
+/// </summary>
+public interface IUnitOfWorkRunner
+{
+    /// <param name="db">The context the work uses (the scope's).</param>
+    /// <param name="work">
+    /// The unit; it may run more than once (a provider's execution strategy retries a unit from scratch).
+    /// </param>
+    Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken);
+}

@@ -31,11 +31,13 @@ public static class PersistenceRegistration
             connectionString = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
             Register<SqliteWeChatDbContext>(services, db => db.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
             services.AddSingleton<IDatabaseWriteGate, SerializedWriteGate>();
+            services.AddSingleton<IUnitOfWorkRunner, SqliteGroupCommit>();
         }
         else
         {
             Register<SqlServerWeChatDbContext>(services, db => db.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
             services.AddSingleton<IDatabaseWriteGate, OpenWriteGate>();
+            services.AddSingleton<IUnitOfWorkRunner, TransactionPerUnit>();
         }
 
         services.AddSingleton<IDatabaseErrors, DatabaseErrors>();

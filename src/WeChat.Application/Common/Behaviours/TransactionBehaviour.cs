@@ -1,5 +1,4 @@
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Common.Messaging;
 using WeChat.Application.Outbox;
@@ -8,11 +7,11 @@ namespace WeChat.Application.Common.Behaviours;
 
 /// <summary>
 /// One database transaction around the handler (and the inbox check inside it): the handler's state
-/// changes and its outbox rows commit together or not at all. Runs inside the provider's execution
-/// strategy, so a transient database failure retries the whole unit. Passes through when a
-/// transaction is already open. No HTTP call happens in here: what must be sent is an outbox row.
+/// changes and its outbox rows commit together or not at all. Passes through when a transaction is
+/// already open. No HTTP call happens in here: what must be sent is an outbox row. How the
+/// transaction is run is the provider's (<see cref="IUnitOfWorkRunner"/>).
 /// </summary>
-public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbContext db, OutboxRecorder recorder, IDatabaseWriteGate writeGate)
+public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbContext db, OutboxRecorder recorder, IUnitOfWorkRunner units)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage, ITransactionalCommand
 {
@@ -23,18 +22,12 @@ public sealed class TransactionBehaviour<TMessage, TResponse>(IApplicationDbCont
             return await next(message, cancellationToken);
         }
 
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async ct =>
+        return await units.RunAsync(db, ct =>
         {
             // A retried unit starts from scratch: nothing from a failed attempt may leak into it.
             recorder.Clear();
             db.ChangeTracker.Clear();
-            using var writer = await writeGate.EnterAsync(ct);
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var response = await next(message, ct);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return response;
+            return next(message, ct);
         }, cancellationToken);
     }
 }

@@ -33,6 +33,7 @@ public sealed class WeChatMetrics : IDisposable
     private readonly Counter<long> _apiErrors;
     private readonly Histogram<double> _writeGateWait;
     private readonly Histogram<double> _writeGateHold;
+    private readonly Histogram<long> _groupCommitUnits;
 
     public WeChatMetrics(IMeterFactory meters)
     {
@@ -51,6 +52,12 @@ public sealed class WeChatMetrics : IDisposable
             "wechat.db.write_gate.hold",
             "SQLite: time a write held this process's one database writer; the sum's share of wall time is how busy the writer is",
             WriteGateBuckets);
+        _groupCommitUnits = _meter.CreateHistogram<long>(
+            "wechat.db.group_commit.units",
+            unit: "{unit}",
+            description: "SQLite: handler units of work committed together in one transaction",
+            tags: null,
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32] });
     }
 
     private Histogram<double> Milliseconds(string name, string description, double[]? buckets = null) =>
@@ -91,6 +98,8 @@ public sealed class WeChatMetrics : IDisposable
     public void WriteGateEntered(double waitedMilliseconds) => _writeGateWait.Record(waitedMilliseconds);
 
     public void WriteGateLeft(double heldMilliseconds) => _writeGateHold.Record(heldMilliseconds);
+
+    public void GroupCommitted(int units) => _groupCommitUnits.Record(units);
 
     public void Dispose() => _meter.Dispose();
 }

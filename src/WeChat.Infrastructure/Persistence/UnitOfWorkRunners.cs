@@ -1,0 +1,190 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using WeChat.Application.Abstractions;
+using WeChat.Application.Common.Observability;
+
+namespace WeChat.Infrastructure.Persistence;
+
+/// <summary>
+/// One transaction per unit, inside the provider's execution strategy (SQL Server's retrying one
+/// refuses a transaction begun outside it), so a transient failure retries the whole unit.
+/// </summary>
+internal sealed class TransactionPerUnit : IUnitOfWorkRunner
+{
+    public Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var result = await work(ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return result;
+        }, cancellationToken);
+}
+
+/// <summary>
+/// SQLite: group commit. SQLite has one writer, and a commit costs as much as a small unit's own work
+/// (its pages written to the WAL), so units that queue up behind each other share one transaction:
+/// each runs in its own savepoint on the group's connection — a unit that fails is rolled back alone —
+/// and the last of the group commits for all. A unit's task completes only after that commit, so
+/// nothing is acknowledged before it is durable, and a failed commit fails every unit of the group
+/// (each is retried like any failed unit; the inbox makes that safe). Nobody waits for a group to
+/// fill: a unit with nobody behind it commits at once, so an idle system commits every unit alone.
+/// </summary>
+internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, WeChatMetrics metrics)
+    : IUnitOfWorkRunner, IDisposable
+{
+    /// <summary>Bounds how long the first unit of a group waits for the commit.</summary>
+    public const int MaxUnitsPerCommit = 32;
+
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private int _waiting;
+    private Group? _open;
+
+    public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+    {
+        // A unit counted as waiting keeps the open group from committing, so its wait is not cancellable:
+        // it must come and take its turn (turns are short; the work itself sees the token).
+        Interlocked.Increment(ref _waiting);
+        await _turn.WaitAsync(CancellationToken.None);
+        Interlocked.Decrement(ref _waiting);
+
+        Group? group = null;
+        TResult result;
+        try
+        {
+            group = _open ??= await Group.BeginAsync(databases, writeGate);
+            result = await group.RunAsync(db, work, cancellationToken);
+        }
+        finally
+        {
+            if (group is not null && (group.Broken || group.Units >= MaxUnitsPerCommit || Volatile.Read(ref _waiting) == 0))
+            {
+                _open = null;
+                await group.EndAsync(metrics);
+            }
+
+            _turn.Release();
+        }
+
+        await group.Committed;
+        return result;
+    }
+
+    public void Dispose() => _turn.Dispose();
+
+    /// <summary>One transaction shared by the units that queued up for it, holding the write gate throughout.</summary>
+    private sealed class Group(WeChatDbContext owner, IDbContextTransaction transaction, IDisposable gate)
+    {
+        private const string Savepoint = "unit";
+
+        private readonly TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Units { get; private set; }
+
+        /// <summary>A savepoint could not be rolled back or released: the transaction's state is unknown, only a rollback is safe.</summary>
+        public bool Broken { get; private set; }
+
+        public Task Committed => _committed.Task;
+
+        private DbConnection Connection => owner.Database.GetDbConnection();
+
+        public static async Task<Group> BeginAsync(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate)
+        {
+            var gate = await writeGate.EnterAsync(CancellationToken.None);
+            var owner = await databases.CreateDbContextAsync();
+            try
+            {
+                return new Group(owner, await owner.Database.BeginTransactionAsync(), gate);
+            }
+            catch
+            {
+                await owner.DisposeAsync();
+                gate.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Runs the unit on the group's connection and transaction, in a savepoint, inside the context's
+        /// execution strategy (a retrying one refuses a transaction it did not see begin; a retry starts
+        /// again from the savepoint). The scope's context is lent to the group for the unit only and gets
+        /// its own connection back afterwards: it is pooled, and the next scope must not find the
+        /// group's connection in it.
+        /// </summary>
+        public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+        {
+            var ownConnectionString = db.Database.GetConnectionString();
+            db.Database.SetDbConnection(Connection, contextOwnsConnection: false);
+            try
+            {
+                return await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => RunInSavepointAsync(db, work, ct), cancellationToken);
+            }
+            finally
+            {
+                // Also forgets the group's transaction.
+                db.Database.SetDbConnection(null, contextOwnsConnection: true);
+                db.Database.SetConnectionString(ownConnectionString);
+            }
+        }
+
+        /// <summary>Commits (or, if broken, rolls back) and lets the units waiting for it go on.</summary>
+        public async Task EndAsync(WeChatMetrics metrics)
+        {
+            try
+            {
+                if (Broken)
+                {
+                    throw new InvalidOperationException("A unit's savepoint could not be undone; its group was rolled back.");
+                }
+
+                await transaction.CommitAsync(CancellationToken.None);
+                metrics.GroupCommitted(Units);
+                _committed.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _committed.TrySetException(ex);
+            }
+            finally
+            {
+                await transaction.DisposeAsync();
+                await owner.DisposeAsync();
+                gate.Dispose();
+            }
+        }
+
+        private async Task<TResult> RunInSavepointAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+        {
+            await db.Database.UseTransactionAsync(transaction.GetDbTransaction(), CancellationToken.None);
+            await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
+            try
+            {
+                var result = await work(cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
+                Units++;
+                return result;
+            }
+            catch
+            {
+                await UndoAsync();
+                throw;
+            }
+        }
+
+        private async Task UndoAsync()
+        {
+            try
+            {
+                await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
+                await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                Broken = true;
+            }
+        }
+    }
+}

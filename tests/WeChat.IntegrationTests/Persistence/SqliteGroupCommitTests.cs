@@ -1,0 +1,200 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using WeChat.Application.Abstractions;
+using WeChat.Domain.Followers;
+using WeChat.Infrastructure.Persistence;
+using WeChat.IntegrationTests.Infrastructure;
+
+namespace WeChat.IntegrationTests.Persistence;
+
+/// <summary>
+/// SQLite runs handler units of work by group commit: units that queue up behind each other share one
+/// transaction, each in its own savepoint. Checked on a real database file, with the retrying execution
+/// strategy the pipeline tests use (it refuses transactions it did not see begin).
+/// </summary>
+public sealed class SqliteGroupCommitTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly FailingCommits _commits = new();
+    private EmbeddedPlatform _platform = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await EmbeddedPlatform.StartAsync(
+            TestAccounts.Create("grp"),
+            new Dictionary<string, string?>(),
+            services => services.UseSqlServerLikeRetries().ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(_commits)));
+        _ = _platform.Api.Services; // starts the host: migrations applied
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private IServiceProvider Services => _platform.Api.Services;
+
+    private IUnitOfWorkRunner Units => Services.GetRequiredService<IUnitOfWorkRunner>();
+
+    [Fact]
+    public async Task Units_that_queue_up_commit_together_and_none_completes_before_that_commit()
+    {
+        await using var first = new BlockedUnit(_platform, "oGroupFirst");
+        await using var second = new BlockedUnit(_platform, "oGroupSecond");
+        var (firstRun, secondRun) = await QueueBehindAsync(first, second);
+
+        first.Finish();
+        await second.Started.WaitAsync(Patience); // ran behind the first, in its transaction
+        Assert.False(firstRun.IsCompleted);
+        Assert.Empty(await CommittedAsync("oGroupFirst", "oGroupSecond"));
+
+        second.Finish();
+        Assert.Equal("oGroupFirst", await firstRun.WaitAsync(Patience));
+        Assert.Equal("oGroupSecond", await secondRun.WaitAsync(Patience));
+        Assert.Equal(["oGroupFirst", "oGroupSecond"], await CommittedAsync("oGroupFirst", "oGroupSecond"));
+    }
+
+    [Fact]
+    public async Task A_failing_unit_is_rolled_back_alone_and_the_rest_of_its_group_commits()
+    {
+        await using var failing = new BlockedUnit(_platform, "oGroupFailing", fails: true);
+        await using var next = new BlockedUnit(_platform, "oGroupAfterFailure");
+        var (failingRun, nextRun) = await QueueBehindAsync(failing, next);
+
+        failing.Finish();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failingRun.WaitAsync(Patience));
+        await next.Started.WaitAsync(Patience);
+        next.Finish();
+
+        Assert.Equal("oGroupAfterFailure", await nextRun.WaitAsync(Patience));
+        Assert.Equal(["oGroupAfterFailure"], await CommittedAsync("oGroupFailing", "oGroupAfterFailure"));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_every_unit_of_its_group_and_leaves_nothing()
+    {
+        await using var first = new BlockedUnit(_platform, "oGroupLostFirst");
+        await using var second = new BlockedUnit(_platform, "oGroupLostSecond");
+        var (firstRun, secondRun) = await QueueBehindAsync(first, second);
+        first.Finish();
+        await second.Started.WaitAsync(Patience);
+
+        _commits.FailWith = "oGroupLostSecond";
+        second.Finish();
+
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => firstRun.WaitAsync(Patience));
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => secondRun.WaitAsync(Patience));
+        Assert.Empty(await CommittedAsync("oGroupLostFirst", "oGroupLostSecond"));
+
+        // The runner goes on: the next unit commits alone.
+        await using var after = new BlockedUnit(_platform, "oGroupAfterLost");
+        var afterRun = after.RunIn(Units);
+        after.Finish();
+        Assert.Equal("oGroupAfterLost", await afterRun.WaitAsync(Patience));
+        Assert.Equal(["oGroupAfterLost"], await CommittedAsync("oGroupLostFirst", "oGroupLostSecond", "oGroupAfterLost"));
+    }
+
+    [Fact]
+    public async Task The_scopes_context_has_its_own_connection_again_after_its_unit()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+        DbConnection? lent = null;
+
+        await Units.RunAsync(db, _ =>
+        {
+            lent = db.Database.GetDbConnection();
+            db.Followers.Add(new Follower { AppId = _platform.Account.AppId, OpenId = "oGroupOwnConnection", CreatedAt = DateTimeOffset.UtcNow });
+            return ValueTask.FromResult(0);
+        }, CancellationToken.None);
+
+        Assert.Null(db.Database.CurrentTransaction);
+        Assert.NotSame(lent, db.Database.GetDbConnection());
+        Assert.Equal(1, await db.Followers.CountAsync(f => f.OpenId == "oGroupOwnConnection"));
+        Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+
+        // Lent again (a scope may run more than one command), and still its own afterwards.
+        db.ChangeTracker.Clear();
+        await Units.RunAsync(db, async ct =>
+        {
+            (await db.Followers.SingleAsync(f => f.OpenId == "oGroupOwnConnection", ct)).ApplyWebProfile(DateTimeOffset.UtcNow, "again", headImageUrl: null, unionId: null);
+            return 0;
+        }, CancellationToken.None);
+        Assert.Equal("again", await db.Followers.AsNoTracking().Where(f => f.OpenId == "oGroupOwnConnection").Select(f => f.Nickname).SingleAsync());
+        Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+        Assert.Equal(System.Data.ConnectionState.Closed, lent!.State); // the group's, closed after its commit
+    }
+
+    /// <summary>Starts the first unit, waits until it is inside its transaction, then queues the second behind it.</summary>
+    private async Task<(Task<string> First, Task<string> Second)> QueueBehindAsync(BlockedUnit first, BlockedUnit second)
+    {
+        var firstRun = first.RunIn(Units);
+        await first.Started.WaitAsync(Patience);
+        return (firstRun, second.RunIn(Units));
+    }
+
+    private async Task<List<string>> CommittedAsync(params string[] openIds)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+        return await db.Followers.AsNoTracking().Where(f => openIds.Contains(f.OpenId)).OrderBy(f => f.OpenId).Select(f => f.OpenId).ToListAsync();
+    }
+
+    /// <summary>A unit that adds a follower, then waits inside its transaction until told to finish (or fail).</summary>
+    private sealed class BlockedUnit(EmbeddedPlatform platform, string openId, bool fails = false) : IAsyncDisposable
+    {
+        private readonly AsyncServiceScope _scope = platform.Api.Services.CreateAsyncScope();
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _finish = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IApplicationDbContext Db => _scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+
+        public Task Started => _started.Task;
+
+        public void Finish() => _finish.TrySetResult();
+
+        public Task<string> RunIn(IUnitOfWorkRunner units) => units.RunAsync(Db, WorkAsync, CancellationToken.None);
+
+        private async ValueTask<string> WorkAsync(CancellationToken cancellationToken)
+        {
+            Db.Followers.Add(new Follower { AppId = platform.Account.AppId, OpenId = openId, CreatedAt = DateTimeOffset.UtcNow });
+            await Db.SaveChangesAsync(cancellationToken);
+            _started.TrySetResult();
+            await _finish.Task;
+            return fails ? throw new InvalidOperationException("the unit failed") : openId;
+        }
+
+        public ValueTask DisposeAsync() => _scope.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Fails the commit of the transaction that holds the given follower, as a full disk would; other
+    /// transactions (the platform's own upkeep) commit as usual.
+    /// </summary>
+    private sealed class FailingCommits : DbTransactionInterceptor
+    {
+        public string? FailWith { get; set; }
+
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (FailWith is { } openId && await HoldsAsync(transaction, openId, cancellationToken))
+            {
+                throw new Microsoft.Data.Sqlite.SqliteException("disk I/O error (injected)", 10);
+            }
+
+            return result;
+        }
+
+        private static async Task<bool> HoldsAsync(DbTransaction transaction, string openId, CancellationToken cancellationToken)
+        {
+            await using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT COUNT(*) FROM \"Followers\" WHERE \"OpenId\" = $openId";
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "$openId";
+            parameter.Value = openId;
+            command.Parameters.Add(parameter);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+    }
+}
