@@ -113,6 +113,7 @@ echo "Replies late: the lag and, on SQLite, the writer's busy time are measured 
 follower_says oDrillLag 帮助 >/dev/null
 metric 'metric: wechat_inbound_queue_lag_milliseconds (a worker)' 'wechat_inbound_queue_lag_milliseconds_count\{[^}]*\} [1-9]' "${workers[@]}"
 metric 'metric: wechat_db_write_gate_hold_milliseconds (a worker, SQLite)' 'wechat_db_write_gate_hold_milliseconds_count\{[^}]*\} [1-9]' "${workers[@]}"
+metric 'metric: wechat_db_group_commit_units (a worker, SQLite)' 'wechat_db_group_commit_units_count\{[^}]*\} [1-9]' "${workers[@]}"
 
 echo "$missing missing"
 [ "$missing" -eq 0 ]
