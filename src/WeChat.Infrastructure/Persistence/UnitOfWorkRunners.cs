@@ -59,13 +59,18 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         }
         finally
         {
-            if (group is not null && (group.Broken || group.Units >= MaxUnitsPerCommit || Volatile.Read(ref _waiting) == 0))
+            try
             {
-                _open = null;
-                await group.EndAsync(metrics);
+                if (group is not null && (group.Broken || group.Units >= MaxUnitsPerCommit || Volatile.Read(ref _waiting) == 0))
+                {
+                    _open = null;
+                    await group.EndAsync(metrics);
+                }
             }
-
-            _turn.Release();
+            finally
+            {
+                _turn.Release();
+            }
         }
 
         await group.Committed;
@@ -83,7 +88,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
 
         public int Units { get; private set; }
 
-        /// <summary>A savepoint could not be rolled back or released: the transaction's state is unknown, only a rollback is safe.</summary>
+        /// <summary>A unit could not join, or its savepoint could not be undone: the transaction's state is unknown, only a rollback is safe.</summary>
         public bool Broken { get; private set; }
 
         public Task Committed => _committed.Task;
@@ -93,14 +98,19 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         public static async Task<Group> BeginAsync(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate)
         {
             var gate = await writeGate.EnterAsync(CancellationToken.None);
-            var owner = await databases.CreateDbContextAsync();
+            WeChatDbContext? owner = null;
             try
             {
+                owner = await databases.CreateDbContextAsync();
                 return new Group(owner, await owner.Database.BeginTransactionAsync(), gate);
             }
             catch
             {
-                await owner.DisposeAsync();
+                if (owner is not null)
+                {
+                    await owner.DisposeAsync();
+                }
+
                 gate.Dispose();
                 throw;
             }
@@ -136,7 +146,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
             {
                 if (Broken)
                 {
-                    throw new InvalidOperationException("A unit's savepoint could not be undone; its group was rolled back.");
+                    throw new InvalidOperationException("A unit's savepoint could not be set or undone; its group was rolled back.");
                 }
 
                 await transaction.CommitAsync(CancellationToken.None);
@@ -149,16 +159,31 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
             }
             finally
             {
-                await transaction.DisposeAsync();
-                await owner.DisposeAsync();
-                gate.Dispose();
+                try
+                {
+                    await transaction.DisposeAsync();
+                    await owner.DisposeAsync();
+                }
+                finally
+                {
+                    gate.Dispose();
+                }
             }
         }
 
         private async Task<TResult> RunInSavepointAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
         {
-            await db.Database.UseTransactionAsync(transaction.GetDbTransaction(), CancellationToken.None);
-            await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
+            try
+            {
+                await db.Database.UseTransactionAsync(transaction.GetDbTransaction(), CancellationToken.None);
+                await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
+            }
+            catch
+            {
+                Broken = true;
+                throw;
+            }
+
             try
             {
                 var result = await work(cancellationToken);

@@ -95,6 +95,28 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_unit_that_cannot_be_undone_rolls_back_its_whole_group_and_the_next_unit_starts_a_new_one()
+    {
+        await using var first = new BlockedUnit(_platform, "oGroupBrokenFirst");
+        await using var failing = new BlockedUnit(_platform, "oGroupBrokenFailing", fails: true);
+        var (firstRun, failingRun) = await QueueBehindAsync(first, failing);
+        first.Finish();
+        await failing.Started.WaitAsync(Patience);
+        await using var next = new BlockedUnit(_platform, "oGroupBrokenNext");
+        var nextRun = next.RunIn(Units);
+
+        _commits.FailUndo = true;
+        failing.Finish();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failingRun.WaitAsync(Patience)); // its own failure
+        var groupLost = await Assert.ThrowsAsync<InvalidOperationException>(() => firstRun.WaitAsync(Patience));
+        Assert.Contains("rolled back", groupLost.Message, StringComparison.Ordinal);
+        next.Finish();
+        Assert.Equal("oGroupBrokenNext", await nextRun.WaitAsync(Patience));
+        Assert.Equal(["oGroupBrokenNext"], await CommittedAsync("oGroupBrokenFirst", "oGroupBrokenFailing", "oGroupBrokenNext"));
+    }
+
+    [Fact]
     public async Task The_scopes_context_has_its_own_connection_again_after_its_unit()
     {
         await using var scope = Services.CreateAsyncScope();
@@ -168,12 +190,26 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Fails the commit of the transaction that holds the given follower, as a full disk would; other
-    /// transactions (the platform's own upkeep) commit as usual.
+    /// Fails the commit of the transaction that holds the given follower, as a full disk would (other
+    /// transactions, the platform's own upkeep, commit as usual), or the next rollback to a savepoint.
     /// </summary>
     private sealed class FailingCommits : DbTransactionInterceptor
     {
         public string? FailWith { get; set; }
+
+        /// <summary>Fails the next rollback to a savepoint (the connection gone bad mid-transaction).</summary>
+        public bool FailUndo { get; set; }
+
+        public override ValueTask<InterceptionResult> RollingBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (FailUndo)
+            {
+                FailUndo = false;
+                throw new Microsoft.Data.Sqlite.SqliteException("disk I/O error (injected)", 10);
+            }
+
+            return ValueTask.FromResult(result);
+        }
 
         public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
         {
