@@ -32,12 +32,16 @@ internal sealed class TransactionPerUnit : IUnitOfWorkRunner
 /// (each is retried like any failed unit; the inbox makes that safe). Nobody waits for a group to
 /// fill: a unit with nobody behind it commits at once, so an idle system commits every unit alone.
 /// </summary>
+#pragma warning disable CA1001 // _turn is left undisposed on purpose (below).
 internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, WeChatMetrics metrics)
-    : IUnitOfWorkRunner, IDisposable
+    : IUnitOfWorkRunner
+#pragma warning restore CA1001
 {
-    /// <summary>Bounds how long the first unit of a group waits for the commit.</summary>
+    /// <summary>Units per group, failed ones included: bounds how long the first unit waits for the commit.</summary>
     public const int MaxUnitsPerCommit = 32;
 
+    // Not disposed with the container: a unit still waiting for its turn at shutdown must get it, or
+    // the units of its group would wait for their commit for ever (nothing here needs a wait handle).
     private readonly SemaphoreSlim _turn = new(1, 1);
     private int _waiting;
     private Group? _open;
@@ -61,7 +65,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         {
             try
             {
-                if (group is not null && (group.Broken || group.Units >= MaxUnitsPerCommit || Volatile.Read(ref _waiting) == 0))
+                if (group is not null && (group.Broken || group.Joined >= MaxUnitsPerCommit || Volatile.Read(ref _waiting) == 0))
                 {
                     _open = null;
                     await group.EndAsync(metrics);
@@ -77,8 +81,6 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         return result;
     }
 
-    public void Dispose() => _turn.Dispose();
-
     /// <summary>One transaction shared by the units that queued up for it, holding the write gate throughout.</summary>
     private sealed class Group(WeChatDbContext owner, IDbContextTransaction transaction, IDisposable gate)
     {
@@ -86,6 +88,10 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
 
         private readonly TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Units that took their turn in this group, failed ones included.</summary>
+        public int Joined { get; private set; }
+
+        /// <summary>Units whose changes this group carries.</summary>
         public int Units { get; private set; }
 
         /// <summary>A unit could not join, or its savepoint could not be undone: the transaction's state is unknown, only a rollback is safe.</summary>
@@ -106,12 +112,18 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
             }
             catch
             {
-                if (owner is not null)
+                try
                 {
-                    await owner.DisposeAsync();
+                    if (owner is not null)
+                    {
+                        await owner.DisposeAsync();
+                    }
+                }
+                finally
+                {
+                    gate.Dispose();
                 }
 
-                gate.Dispose();
                 throw;
             }
         }
@@ -125,6 +137,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         /// </summary>
         public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
         {
+            Joined++;
             var ownConnectionString = db.Database.GetConnectionString();
             db.Database.SetDbConnection(Connection, contextOwnsConnection: false);
             try
@@ -150,19 +163,40 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
                 }
 
                 await transaction.CommitAsync(CancellationToken.None);
-                metrics.GroupCommitted(Units);
+                if (Units > 0)
+                {
+                    metrics.GroupCommitted(Units);
+                }
+
                 _committed.TrySetResult();
             }
             catch (Exception ex)
             {
                 _committed.TrySetException(ex);
+                _ = _committed.Task.Exception; // observed: a group whose units all failed has nobody awaiting it
+            }
+            finally
+            {
+                await DisposeAsync();
+            }
+        }
+
+        /// <summary>
+        /// Ends the transaction (a rollback unless committed), returns the context with its connection and
+        /// leaves the write gate, each even if the one before failed: a connection left open in a
+        /// transaction would hold SQLite's write lock for every process.
+        /// </summary>
+        private async Task DisposeAsync()
+        {
+            try
+            {
+                await transaction.DisposeAsync();
             }
             finally
             {
                 try
                 {
-                    await transaction.DisposeAsync();
-                    await owner.DisposeAsync();
+                    await owner.DisposeAsync(); // closes the connection, which rolls back what is still open
                 }
                 finally
                 {
@@ -173,6 +207,13 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
 
         private async Task<TResult> RunInSavepointAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
         {
+            // A retry (a retrying execution strategy) must not run in a group that can only be rolled back:
+            // if SQLite rolled the transaction back itself, a new savepoint would start and commit one of its own.
+            if (Broken)
+            {
+                throw new InvalidOperationException("The unit's group can only be rolled back.");
+            }
+
             try
             {
                 await db.Database.UseTransactionAsync(transaction.GetDbTransaction(), CancellationToken.None);

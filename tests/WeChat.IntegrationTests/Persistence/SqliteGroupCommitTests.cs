@@ -57,17 +57,75 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     [Fact]
     public async Task A_failing_unit_is_rolled_back_alone_and_the_rest_of_its_group_commits()
     {
+        await using var before = new BlockedUnit(_platform, "oGroupBeforeFailure");
         await using var failing = new BlockedUnit(_platform, "oGroupFailing", fails: true);
-        await using var next = new BlockedUnit(_platform, "oGroupAfterFailure");
-        var (failingRun, nextRun) = await QueueBehindAsync(failing, next);
+        var (beforeRun, failingRun) = await QueueBehindAsync(before, failing);
+        before.Finish();
+        await failing.Started.WaitAsync(Patience);
+        await using var after = new BlockedUnit(_platform, "oGroupAfterFailure");
+        var afterRun = after.RunIn(Units);
 
         failing.Finish();
         await Assert.ThrowsAsync<InvalidOperationException>(() => failingRun.WaitAsync(Patience));
-        await next.Started.WaitAsync(Patience);
-        next.Finish();
+        await after.Started.WaitAsync(Patience);
+        Assert.False(beforeRun.IsCompleted); // the group goes on
+        after.Finish();
 
-        Assert.Equal("oGroupAfterFailure", await nextRun.WaitAsync(Patience));
-        Assert.Equal(["oGroupAfterFailure"], await CommittedAsync("oGroupFailing", "oGroupAfterFailure"));
+        Assert.Equal("oGroupBeforeFailure", await beforeRun.WaitAsync(Patience));
+        Assert.Equal("oGroupAfterFailure", await afterRun.WaitAsync(Patience));
+        Assert.Equal(["oGroupAfterFailure", "oGroupBeforeFailure"], await CommittedAsync("oGroupBeforeFailure", "oGroupFailing", "oGroupAfterFailure"));
+    }
+
+    [Fact]
+    public async Task A_group_commits_after_its_32nd_unit_even_with_more_waiting_and_failed_units_count()
+    {
+        await using var first = new BlockedUnit(_platform, "oGroupCapFirst");
+        var firstRun = first.RunIn(Units);
+        await first.Started.WaitAsync(Patience);
+        var failing = Enumerable.Range(1, SqliteGroupCommit.MaxUnitsPerCommit - 1).Select(i => new BlockedUnit(_platform, $"oGroupCapFailing{i:00}", fails: true)).ToList();
+        var failingRuns = failing.Select(unit =>
+        {
+            unit.Finish();
+            return unit.RunIn(Units);
+        }).ToList();
+        await using var last = new BlockedUnit(_platform, "oGroupCapLast");
+        var lastRun = last.RunIn(Units);
+
+        first.Finish();
+        Assert.Equal("oGroupCapFirst", await firstRun.WaitAsync(Patience)); // committed while the 33rd waits in a new group
+        await last.Started.WaitAsync(Patience);
+        Assert.Equal(["oGroupCapFirst"], await CommittedAsync("oGroupCapFirst", "oGroupCapLast"));
+
+        last.Finish();
+        Assert.Equal("oGroupCapLast", await lastRun.WaitAsync(Patience));
+        foreach (var run in failingRuns)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => run.WaitAsync(Patience));
+        }
+
+        foreach (var unit in failing)
+        {
+            await unit.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_unit_retried_by_the_execution_strategy_starts_again_from_its_savepoint()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+        var attempts = 0;
+
+        var result = await Units.RunAsync(db, async ct =>
+        {
+            db.ChangeTracker.Clear();
+            db.Followers.Add(new Follower { AppId = _platform.Account.AppId, OpenId = "oGroupRetried", CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync(ct); // the second attempt would break the unique key if the first one's row were still there
+            return ++attempts == 1 ? throw new Microsoft.Data.Sqlite.SqliteException("database is locked (injected)", 5) : attempts;
+        }, CancellationToken.None);
+
+        Assert.Equal(2, result);
+        Assert.Equal(["oGroupRetried"], await CommittedAsync("oGroupRetried"));
     }
 
     [Fact]
