@@ -10,9 +10,9 @@ namespace WeChat.Infrastructure.Persistence;
 /// processes can share one file, NORMAL sync (durable across process crashes, which is what the
 /// embedded mode and tests need; production runs on SQL Server), and a busy timeout so writers
 /// queue instead of failing when another process holds the lock, and a page cache of up to 16 MB
-/// instead of 2 MB (at 500 messages/s one worker's writer was busy 79–86 % with it, 82–88 % without,
-/// and the end-to-end p99 met 250 ms in 8 rounds of 9 against 4 of 9; docs/benchmarks.md). Pooled
-/// connections keep their native handle, so each handle is configured once rather than on every open.
+/// instead of 2 MB (alternated runs at 500 messages/s: one worker's writer busy 79–86 % with it,
+/// 82–87 % without; docs/benchmarks.md "SQLite page cache"). Pooled connections keep their native
+/// handle, so each handle is configured once rather than on every open.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {

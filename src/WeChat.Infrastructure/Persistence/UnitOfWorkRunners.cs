@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using WeChat.Application.Abstractions;
@@ -27,10 +26,11 @@ internal sealed class TransactionPerUnit : IUnitOfWorkRunner
 /// SQLite: group commit. SQLite has one writer, and BEGIN and COMMIT (its pages written to the WAL)
 /// were about a third of a message's time at it, so units that queue up behind each other share one
 /// transaction: each runs in its own savepoint on the group's connection — a unit that fails is rolled
-/// back alone — and the last of the group (or the 32nd) commits for all. A unit's task completes only after that commit, so
-/// nothing is acknowledged before it is durable, and a failed commit fails every unit of the group
-/// (each is retried like any failed unit; the inbox makes that safe). Nobody waits for a group to
-/// fill: a unit with nobody behind it commits at once, so an idle system commits every unit alone.
+/// back alone — and the last of the group (or the 32nd) commits for all. A unit's task completes only
+/// after that commit, so nothing is acknowledged before it is durable, and a failed commit fails every
+/// unit of the group (each is retried like any failed unit; the inbox makes that safe). Nobody waits
+/// for a group to fill: a unit with nobody behind it commits at once, so an idle system commits every
+/// unit alone.
 /// </summary>
 #pragma warning disable CA1001 // _turn is left undisposed on purpose (below).
 internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, WeChatMetrics metrics)
@@ -99,31 +99,21 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
 
         public Task Committed => _committed.Task;
 
-        private DbConnection Connection => owner.Database.GetDbConnection();
-
         public static async Task<Group> BeginAsync(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate)
         {
-            var gate = await writeGate.EnterAsync(CancellationToken.None);
-            WeChatDbContext? owner = null;
+            // The context comes from the pool and touches no database until the transaction begins.
+            var owner = await databases.CreateDbContextAsync();
+            IDisposable? gate = null;
             try
             {
-                owner = await databases.CreateDbContextAsync();
+                gate = await writeGate.EnterAsync(CancellationToken.None);
                 return new Group(owner, await owner.Database.BeginTransactionAsync(), gate);
             }
             catch
             {
-                try
-                {
-                    if (owner is not null)
-                    {
-                        await owner.DisposeAsync();
-                    }
-                }
-                finally
-                {
-                    gate.Dispose();
-                }
-
+                // The gate first: a gate never left would stop every write of the process.
+                gate?.Dispose();
+                await owner.DisposeAsync();
                 throw;
             }
         }
@@ -139,7 +129,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         {
             Joined++;
             var ownConnectionString = db.Database.GetConnectionString();
-            db.Database.SetDbConnection(Connection, contextOwnsConnection: false);
+            db.Database.SetDbConnection(owner.Database.GetDbConnection(), contextOwnsConnection: false);
             try
             {
                 return await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => RunInSavepointAsync(db, work, ct), cancellationToken);

@@ -41,10 +41,8 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     {
         await using var first = new BlockedUnit(_platform, "oGroupFirst");
         await using var second = new BlockedUnit(_platform, "oGroupSecond");
-        var (firstRun, secondRun) = await QueueBehindAsync(first, second);
+        var (firstRun, secondRun) = await RunInOneGroupAsync(first, second);
 
-        first.Finish();
-        await second.Started.WaitAsync(Patience); // ran behind the first, in its transaction
         Assert.False(firstRun.IsCompleted);
         Assert.Empty(await CommittedAsync("oGroupFirst", "oGroupSecond"));
 
@@ -59,9 +57,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     {
         await using var before = new BlockedUnit(_platform, "oGroupBeforeFailure");
         await using var failing = new BlockedUnit(_platform, "oGroupFailing", fails: true);
-        var (beforeRun, failingRun) = await QueueBehindAsync(before, failing);
-        before.Finish();
-        await failing.Started.WaitAsync(Patience);
+        var (beforeRun, failingRun) = await RunInOneGroupAsync(before, failing);
         await using var after = new BlockedUnit(_platform, "oGroupAfterFailure");
         var afterRun = after.RunIn(Units);
 
@@ -133,9 +129,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     {
         await using var first = new BlockedUnit(_platform, "oGroupLostFirst");
         await using var second = new BlockedUnit(_platform, "oGroupLostSecond");
-        var (firstRun, secondRun) = await QueueBehindAsync(first, second);
-        first.Finish();
-        await second.Started.WaitAsync(Patience);
+        var (firstRun, secondRun) = await RunInOneGroupAsync(first, second);
 
         _commits.FailWith = "oGroupLostSecond";
         second.Finish();
@@ -157,9 +151,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     {
         await using var first = new BlockedUnit(_platform, "oGroupBrokenFirst");
         await using var failing = new BlockedUnit(_platform, "oGroupBrokenFailing", fails: true);
-        var (firstRun, failingRun) = await QueueBehindAsync(first, failing);
-        first.Finish();
-        await failing.Started.WaitAsync(Patience);
+        var (firstRun, failingRun) = await RunInOneGroupAsync(first, failing);
         await using var next = new BlockedUnit(_platform, "oGroupBrokenNext");
         var nextRun = next.RunIn(Units);
 
@@ -205,12 +197,18 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         Assert.Equal(System.Data.ConnectionState.Closed, lent!.State); // the group's, closed after its commit
     }
 
-    /// <summary>Starts the first unit, waits until it is inside its transaction, then queues the second behind it.</summary>
-    private async Task<(Task<string> First, Task<string> Second)> QueueBehindAsync(BlockedUnit first, BlockedUnit second)
+    /// <summary>
+    /// Starts the first unit, queues the second behind it, lets the first finish its work and returns
+    /// once the second is inside the same, still open, group.
+    /// </summary>
+    private async Task<(Task<string> First, Task<string> Second)> RunInOneGroupAsync(BlockedUnit first, BlockedUnit second)
     {
         var firstRun = first.RunIn(Units);
         await first.Started.WaitAsync(Patience);
-        return (firstRun, second.RunIn(Units));
+        var secondRun = second.RunIn(Units);
+        first.Finish();
+        await second.Started.WaitAsync(Patience);
+        return (firstRun, secondRun);
     }
 
     private async Task<List<string>> CommittedAsync(params string[] openIds)
