@@ -56,12 +56,23 @@ public static class Broker
     }
 
     /// <summary>Ready and unacknowledged messages of a test's queue and its error queue, for failure reports.</summary>
-    public static string QueueDepths(string queue)
+    public static string QueueDepths(string queue) =>
+        string.Join("; ", ListQueues().Where(line => line.StartsWith(queue, StringComparison.Ordinal)).Select(line => line.Trim().Replace('\t', ' ')));
+
+    /// <summary>Messages ready and unacknowledged in exactly this queue.</summary>
+    public static (int Ready, int Unacknowledged) Counts(string queue)
+    {
+        var columns = ListQueues().Select(line => line.Trim().Split('\t')).FirstOrDefault(columns => columns[0] == queue)
+            ?? throw new InvalidOperationException($"RabbitMQ has no queue {queue}.");
+        return (int.Parse(columns[1], CultureInfo.InvariantCulture), int.Parse(columns[2], CultureInfo.InvariantCulture));
+    }
+
+    private static string[] ListQueues()
     {
         using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", ["list_queues", "-q", "name", "messages_ready", "messages_unacknowledged"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var lines = process.StandardOutput.ReadToEnd().Split('\n').Where(line => line.StartsWith(queue, StringComparison.Ordinal));
+        var lines = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         process.WaitForExit();
-        return string.Join("; ", lines.Select(line => line.Trim().Replace('\t', ' ')));
+        return lines;
     }
 
     /// <summary>Stops the broker application (connections drop, the port closes) but keeps its node, so it comes back fast.</summary>

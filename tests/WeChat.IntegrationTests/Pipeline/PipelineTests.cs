@@ -124,20 +124,8 @@ public sealed class PipelineTests
     [Fact]
     public async Task A_worker_killed_mid_message_loses_nothing_and_duplicates_nothing()
     {
-        await using var pipeline = await PipelineHarness.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Messaging:ConcurrentMessageLimit"] = "4",
-            ["Messaging:PrefetchCount"] = "8",
-        });
-        // Replies reach "WeChat" and wait there: the worker is mid-message on every consumer slot when it dies.
-        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", HoldUntilReleased = true });
-        var followers = Enumerable.Range(0, 30).Select(i => $"oKillFollower{i:D3}").ToList();
-        foreach (var follower in followers)
-        {
-            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
-        }
-
-        await PipelineHarness.WaitUntilAsync(() => pipeline.Simulator.Platform.Faults.Held >= 4, Patience, "four replies in flight", pipeline.CallSummary);
+        await using var pipeline = await PipelineHarness.StartAsync(settings: FourConsumerSlots());
+        var followers = await HoldRepliesOnEverySlotAsync(pipeline, "oKillFollower");
         pipeline.Workers[0].Kill();
         await pipeline.StartWorkerAsync();
         pipeline.Simulator.Platform.Faults.Release();
@@ -145,6 +133,62 @@ public sealed class PipelineTests
         await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
         await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends are recovered
         Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_gracefully_finishes_its_messages_in_flight_and_leaves_the_rest_to_the_next_worker()
+    {
+        await using var pipeline = await PipelineHarness.StartAsync(settings: FourConsumerSlots());
+        var followers = await HoldRepliesOnEverySlotAsync(pipeline, "oStopFollower");
+        var worker = pipeline.Workers[0];
+        var stopped = worker.StopAsync(Patience);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(worker.HasExited, "the worker must wait for the replies it is sending");
+        pipeline.Simulator.Platform.Faults.Release();
+
+        Assert.Equal(0, await stopped);
+        var repliedByTheStoppedWorker = followers.Count(f => pipeline.RepliesTo(f).Count > 0);
+        Assert.True(repliedByTheStoppedWorker >= 4, $"{repliedByTheStoppedWorker} replies before the worker exited" + pipeline.StateReport());
+        Assert.Empty(OutboxRowsIn(pipeline, OutboxStatus.Sending, OutboxStatus.Unconfirmed));
+        // It acknowledged what it finished (nothing for the next worker to redo); the queue holds exactly the rest.
+        var queue = pipeline.Settings["Messaging:InboundQueueName"]!;
+        await PipelineHarness.WaitUntilAsync(() => Broker.Counts(queue).Unacknowledged == 0, Patience, "the stopped worker's deliveries back in the queue", pipeline.StateReport);
+        Assert.Equal(followers.Count - repliedByTheStoppedWorker, Broker.Counts(queue).Ready);
+
+        await pipeline.StartWorkerAsync();
+        await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
+        await PipelineHarness.SettleAsync();
+        pipeline.AssertOneReplyEach(followers);
+        Assert.Empty(OutboxRowsIn(pipeline, OutboxStatus.Sending, OutboxStatus.Unconfirmed));
+    }
+
+    private static Dictionary<string, string?> FourConsumerSlots() => new()
+    {
+        ["Messaging:ConcurrentMessageLimit"] = "4",
+        ["Messaging:PrefetchCount"] = "8",
+    };
+
+    /// <summary>
+    /// 30 followers write; their replies reach "WeChat" and wait there until released, so the worker is
+    /// mid-message on each of its four consumer slots. Returns the followers.
+    /// </summary>
+    private static async Task<List<string>> HoldRepliesOnEverySlotAsync(PipelineHarness pipeline, string followerPrefix)
+    {
+        pipeline.Simulator.Platform.Faults.Add(new FaultRule { PathContains = "custom/send", HoldUntilReleased = true });
+        var followers = Enumerable.Range(0, 30).Select(i => $"{followerPrefix}{i:D3}").ToList();
+        foreach (var follower in followers)
+        {
+            Assert.Equal("success", Assert.Single(await pipeline.SendAsync(pipeline.Text(follower, "帮助"))).Body);
+        }
+
+        await PipelineHarness.WaitUntilAsync(() => pipeline.Simulator.Platform.Faults.Held >= 4, Patience, "four replies in flight", pipeline.CallSummary);
+        return followers;
+    }
+
+    private static List<OutboxMessage> OutboxRowsIn(PipelineHarness pipeline, params OutboxStatus[] statuses)
+    {
+        using var db = pipeline.Api.Services.GetRequiredService<IDbContextFactory<WeChatDbContext>>().CreateDbContext();
+        return db.OutboxMessages.AsNoTracking().Where(m => statuses.Contains(m.Status)).ToList();
     }
 
     [Fact]
