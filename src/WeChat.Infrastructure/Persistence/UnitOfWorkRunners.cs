@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using WeChat.Application.Abstractions;
 using WeChat.Application.Common.Observability;
 
@@ -33,12 +35,19 @@ internal sealed class TransactionPerUnit : IUnitOfWorkRunner
 /// unit alone.
 /// </summary>
 #pragma warning disable CA1001 // _turn is left undisposed on purpose (below).
-internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, WeChatMetrics metrics)
+internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, WeChatMetrics metrics, ILogger<SqliteGroupCommit> logger)
     : IUnitOfWorkRunner
 #pragma warning restore CA1001
 {
     /// <summary>Units per group, failed ones included: bounds how long the first unit waits for the commit.</summary>
     public const int MaxUnitsPerCommit = 32;
+
+    /// <summary>
+    /// A wait for SQLite's write lock or a group's hold of it this long is logged: within one process the
+    /// write gate queues writers, so the lock is then held by another process on the same file, or a
+    /// unit is stuck inside its group.
+    /// </summary>
+    private static readonly TimeSpan SlowLock = TimeSpan.FromSeconds(1);
 
     // Not disposed with the container: a unit still waiting for its turn at shutdown must get it, or
     // the units of its group would wait for their commit for ever (nothing here needs a wait handle).
@@ -58,7 +67,16 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         TResult result;
         try
         {
-            group = _open ??= await Group.BeginAsync(databases, writeGate);
+            if (_open is null)
+            {
+                _open = await Group.BeginAsync(databases, writeGate);
+                if (_open.LockWait > SlowLock)
+                {
+                    LogSlowLockWait(logger, _open.LockWait.TotalMilliseconds);
+                }
+            }
+
+            group = _open;
             result = await group.RunAsync(db, work, cancellationToken);
         }
         finally
@@ -69,6 +87,10 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
                 {
                     _open = null;
                     await group.EndAsync(metrics);
+                    if (group.Held > SlowLock)
+                    {
+                        LogLongHold(logger, group.Joined, group.Held.TotalMilliseconds);
+                    }
                 }
             }
             finally
@@ -81,10 +103,18 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
         return result;
     }
 
+    [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Waited {WaitedMs:0} ms for SQLite's write lock: another process is writing to the same database file")]
+    private static partial void LogSlowLockWait(ILogger logger, double waitedMs);
+
+    [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "A group of {Units} unit(s) of work held SQLite's write lock for {HeldMs:0} ms")]
+    private static partial void LogLongHold(ILogger logger, int units, double heldMs);
+
     /// <summary>One transaction shared by the units that queued up for it, holding the write gate throughout.</summary>
-    private sealed class Group(WeChatDbContext owner, IDbContextTransaction transaction, IDisposable gate)
+    private sealed class Group(WeChatDbContext owner, IDbContextTransaction transaction, IDisposable gate, TimeSpan lockWait)
     {
         private const string Savepoint = "unit";
+
+        private readonly long _began = Stopwatch.GetTimestamp();
 
         private readonly TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -99,6 +129,12 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
 
         public Task Committed => _committed.Task;
 
+        /// <summary>How long BEGIN waited for SQLite's write lock.</summary>
+        public TimeSpan LockWait => lockWait;
+
+        /// <summary>From the end of BEGIN to the end of the commit (or rollback).</summary>
+        public TimeSpan Held { get; private set; }
+
         public static async Task<Group> BeginAsync(IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate)
         {
             // The context comes from the pool and touches no database until the transaction begins.
@@ -107,7 +143,9 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
             try
             {
                 gate = await writeGate.EnterAsync(CancellationToken.None);
-                return new Group(owner, await owner.Database.BeginTransactionAsync(), gate);
+                var started = Stopwatch.GetTimestamp();
+                var transaction = await owner.Database.BeginTransactionAsync();
+                return new Group(owner, transaction, gate, Stopwatch.GetElapsedTime(started));
             }
             catch
             {
@@ -168,6 +206,7 @@ internal sealed class SqliteGroupCommit(IDbContextFactory<WeChatDbContext> datab
             finally
             {
                 await DisposeAsync();
+                Held = Stopwatch.GetElapsedTime(_began);
             }
         }
 

@@ -1,7 +1,10 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WeChat.Application.Abstractions;
 using WeChat.Domain.Followers;
 using WeChat.Infrastructure.Persistence;
@@ -19,6 +22,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly FailingCommits _commits = new();
+    private readonly FakeLogCollector _log = FakeLogCollector.Create(new FakeLogCollectorOptions { FilteredLevels = { LogLevel.Warning } });
     private EmbeddedPlatform _platform = null!;
 
     public async Task InitializeAsync()
@@ -26,7 +30,8 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         _platform = await EmbeddedPlatform.StartAsync(
             TestAccounts.Create("grp"),
             new Dictionary<string, string?>(),
-            services => services.UseSqlServerLikeRetries().ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(_commits)));
+            services => services.UseSqlServerLikeRetries().ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(_commits))
+                .AddSingleton<ILoggerProvider>(new FakeLoggerProvider(_log)));
         _ = _platform.Api.Services; // starts the host: migrations applied
     }
 
@@ -50,6 +55,30 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         Assert.Equal("oGroupFirst", await firstRun.WaitAsync(Patience));
         Assert.Equal("oGroupSecond", await secondRun.WaitAsync(Patience));
         Assert.Equal(["oGroupFirst", "oGroupSecond"], await CommittedAsync("oGroupFirst", "oGroupSecond"));
+    }
+
+    [Fact]
+    public async Task A_group_that_waits_for_another_writer_of_the_file_or_holds_the_lock_long_says_so()
+    {
+        // Another process's writer, as far as SQLite can tell: a connection of its own holding the write lock.
+        await using var otherWriter = new SqliteConnection(_platform.DatabaseConnectionString);
+        await otherWriter.OpenAsync();
+        var otherTransaction = otherWriter.BeginTransaction(deferred: false);
+        await using var unit = new BlockedUnit(_platform, "oGroupBehindOtherWriter");
+        // SQLite waits for the lock synchronously: not on this test's thread, which has to release it.
+        var run = Task.Run(() => unit.RunIn(Units));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.False(unit.Started.IsCompleted);
+        otherTransaction.Rollback();
+
+        await unit.Started.WaitAsync(Patience);
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the unit holds its group's lock meanwhile
+        unit.Finish();
+        Assert.Equal("oGroupBehindOtherWriter", await run.WaitAsync(Patience));
+
+        var warnings = _log.GetSnapshot().Where(record => record.Category == typeof(SqliteGroupCommit).FullName).ToList();
+        Assert.Contains(warnings, record => record.Id.Id == 8011 && record.Message.Contains("another process", StringComparison.Ordinal));
+        Assert.Contains(warnings, record => record.Id.Id == 8012 && record.Message.StartsWith("A group of 1 unit(s)", StringComparison.Ordinal));
     }
 
     [Fact]
