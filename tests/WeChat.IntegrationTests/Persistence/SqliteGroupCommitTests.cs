@@ -66,8 +66,14 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         var otherTransaction = otherWriter.BeginTransaction(deferred: false);
         await using var unit = new BlockedUnit(_platform, "oGroupBehindOtherWriter");
         // SQLite waits for the lock synchronously: not on this test's thread, which has to release it.
-        var run = Task.Run(() => unit.RunIn(Units));
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = Task.Run(() =>
+        {
+            running.SetResult();
+            return unit.RunIn(Units);
+        });
+        await running.Task.WaitAsync(Patience);
+        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.False(unit.Started.IsCompleted);
         otherTransaction.Rollback();
 
