@@ -75,15 +75,7 @@ scripts/stack.sh start-worker 1
 # drains slower meanwhile; the target is about a worker that has been running.
 $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --count 12000 --followers "$followers" --label "warm-up" >/dev/null
 for round in 1 2 3; do
-  curl -s http://127.0.0.1:5101/metrics >"$out/worker-metrics-before.txt"
-  scripts/cpu-use.py snapshot "$out/cpu-before.json"
-  started=$(date +%s.%N)
-  $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 500 --count $((count / 2)) --followers "$followers" \
-    --watch-pid "$(cat .stack/api.pid)" --label "end-to-end at 500/s, round $round" --json "$out/rate500-$round.json" | tee "$out/rate500-$round.txt"
-  curl -s http://127.0.0.1:5101/metrics >"$out/worker-metrics-after.txt"
-  scripts/cpu-use.py snapshot "$out/cpu-after.json"
-  scripts/cpu-use.py report "$out/cpu-before.json" "$out/cpu-after.json" | tee -a "$out/rate500-$round.txt"
-  scripts/write-gate.py "$out/worker-metrics-before.txt" "$out/worker-metrics-after.txt" "$(awk -v started="$started" -v now="$(date +%s.%N)" 'BEGIN { print now - started }')" | tee -a "$out/rate500-$round.txt"
+  scripts/e2e-round.sh "rate500-$round" $((count / 2)) "$followers" "end-to-end at 500/s, round $round" --watch-pid "$(cat .stack/api.pid)"
 done
 
 echo "== 4. end-to-end below one worker's capacity: 200 messages/s"

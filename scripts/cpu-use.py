@@ -11,6 +11,7 @@ import os
 import sys
 
 STACK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".stack")
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def process_ticks(pid):
@@ -64,9 +65,9 @@ def report(before_path, after_path):
         after = json.load(f)
     cores = os.cpu_count()
     total = after["total"] - before["total"]  # ticks of all cores
-    seconds = total / cores / os.sysconf("SC_CLK_TCK")
+    seconds = total / cores / TICKS_PER_SECOND
     busy = after["busy"] - before["busy"]
-    used = {name: (after["processes"][name] - ticks) / os.sysconf("SC_CLK_TCK") / seconds
+    used = {name: (after["processes"][name] - ticks) / TICKS_PER_SECOND / seconds
             for name, ticks in before["processes"].items() if name in after["processes"]}
     rest = busy / total * cores - sum(used.values())
     parts = ", ".join(f"{name} {share:.2f}" for name, share in sorted(used.items(), key=lambda item: -item[1]))

@@ -62,7 +62,7 @@ public static class Broker
     /// <summary>Messages ready and unacknowledged in exactly this queue.</summary>
     public static (int Ready, int Unacknowledged) Counts(string queue)
     {
-        var columns = ListQueues().Select(line => line.Trim().Split('\t')).FirstOrDefault(columns => columns[0] == queue)
+        var columns = ListQueues().Select(line => line.Trim().Split('\t')).FirstOrDefault(row => row[0] == queue)
             ?? throw new InvalidOperationException($"RabbitMQ has no queue {queue}.");
         return (int.Parse(columns[1], CultureInfo.InvariantCulture), int.Parse(columns[2], CultureInfo.InvariantCulture));
     }
