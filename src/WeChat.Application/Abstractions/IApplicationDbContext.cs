@@ -42,10 +42,11 @@ public interface IDatabaseErrors
 }
 
 /// <summary>
-/// Serializes write transactions within this process where the database needs it. SQLite allows one
-/// writer at a time and its busy handler sleeps in growing steps, so many concurrent writers in one
-/// process convoy behind each other; queueing them in memory instead keeps throughput. SQL Server
-/// needs nothing of the kind (its gate is a no-op).
+/// Serializes write transactions where the database needs it. SQLite allows one writer at a time and
+/// its busy handler sleeps in growing steps, so many concurrent writers in one process convoy behind
+/// each other, and a busy process can starve another on the same file; queueing them in memory and
+/// taking turns with the other processes instead keeps throughput and fairness. Every write on SQLite
+/// goes through it. SQL Server needs nothing of the kind (its gate is a no-op).
 /// </summary>
 public interface IDatabaseWriteGate
 {

@@ -29,6 +29,7 @@ namespace WeChat.Infrastructure.Messaging;
 public sealed partial class BusInboundMessagePublisher(
     IBus bus,
     IDbContextFactory<WeChatDbContext> databases,
+    IDatabaseWriteGate writeGate,
     BrokerAvailability broker,
     InFlightSends sends,
     InboundQueueDeclaration declaration,
@@ -162,6 +163,7 @@ public sealed partial class BusInboundMessagePublisher(
             Payload = JsonSerializer.Serialize(message, ContractJson.Options),
             CreatedAt = time.GetUtcNow(),
         });
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Contracts;
 using WeChat.Domain.Inbox;
 using WeChat.Infrastructure.Persistence;
@@ -18,6 +19,7 @@ namespace WeChat.Infrastructure.Messaging;
 /// </summary>
 public sealed partial class PendingInboundRelay(
     IDbContextFactory<WeChatDbContext> databases,
+    IDatabaseWriteGate writeGate,
     BusInboundMessagePublisher publisher,
     BrokerAvailability broker,
     TimeProvider time,
@@ -78,7 +80,12 @@ public sealed partial class PendingInboundRelay(
                     return relayed;
                 }
 
-                var claimed = await ClaimAsync(db, batch, now, cancellationToken);
+                List<PendingInboundMessage> claimed;
+                using (await writeGate.EnterAsync(cancellationToken))
+                {
+                    claimed = await ClaimAsync(db, batch, now, cancellationToken);
+                }
+
                 if (claimed.Count == 0)
                 {
                     continue; // another instance took them; the next query skips its leases
@@ -104,7 +111,11 @@ public sealed partial class PendingInboundRelay(
                 if (confirmed.Count > 0)
                 {
                     broker.Confirmed();
-                    await db.PendingInboundMessages.Where(m => confirmed.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+                    using (await writeGate.EnterAsync(CancellationToken.None))
+                    {
+                        await db.PendingInboundMessages.Where(m => confirmed.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+                    }
+
                     relayed += confirmed.Count;
                     LogRelayed(logger, confirmed.Count);
                 }
@@ -131,10 +142,11 @@ public sealed partial class PendingInboundRelay(
     private static List<Guid> Ids(List<(PendingInboundMessage Row, RelayOutcome Outcome)> outcomes, RelayOutcome outcome) =>
         outcomes.Where(o => o.Outcome == outcome).Select(o => o.Row.Id).ToList();
 
-    private static async Task SetLeaseAsync(WeChatDbContext db, List<Guid> ids, DateTimeOffset? leaseUntil)
+    private async Task SetLeaseAsync(WeChatDbContext db, List<Guid> ids, DateTimeOffset? leaseUntil)
     {
         if (ids.Count > 0)
         {
+            using var writer = await writeGate.EnterAsync(CancellationToken.None);
             await db.PendingInboundMessages.Where(m => ids.Contains(m.Id))
                 .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil), CancellationToken.None);
         }

@@ -44,7 +44,11 @@ public sealed partial class AccountSeeder(
         db.ReplyRules.AddRange(DefaultReplyRules.For(appId, now));
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            using (await scope.ServiceProvider.GetRequiredService<IDatabaseWriteGate>().EnterAsync(cancellationToken))
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
             LogSeeded(logger, appId);
         }
         catch (DbUpdateException ex) when (errors.IsUniqueViolation(ex))

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Configuration;
 
 namespace WeChat.Infrastructure.Persistence;
@@ -30,7 +31,10 @@ public sealed partial class DatabaseMigrator(
             LogMigrating(logger, pending.Count, pending);
         }
 
-        await db.Database.MigrateAsync(cancellationToken);
+        using (await scope.ServiceProvider.GetRequiredService<IDatabaseWriteGate>().EnterAsync(cancellationToken))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -4,11 +4,12 @@ using WeChat.Application.Common.Observability;
 namespace WeChat.Infrastructure.Persistence;
 
 /// <summary>
-/// One write transaction at a time in this process (SQLite). Measured, because on SQLite this is where
+/// One write transaction at a time in this process (SQLite), and, with a <paramref name="processTurn"/>,
+/// taking turns with the other processes on the same file. Measured, because on SQLite this is where
 /// a worker's throughput ends: how long writes wait for it, and how long they hold it (the hold time's
 /// share of wall time is how busy the writer is; near 100 % it is the limit, whatever the CPU shows).
 /// </summary>
-internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider time) : IDatabaseWriteGate, IDisposable
+internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider time, SqliteProcessTurn? processTurn) : IDatabaseWriteGate, IDisposable
 {
     private readonly SemaphoreSlim _writer = new(1, 1);
 
@@ -16,16 +17,34 @@ internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider ti
     {
         var waitStarted = time.GetTimestamp();
         await _writer.WaitAsync(cancellationToken);
+        if (processTurn is not null)
+        {
+            try
+            {
+                await processTurn.EnterAsync();
+            }
+            catch
+            {
+                _writer.Release();
+                throw;
+            }
+        }
+
         var entered = time.GetTimestamp();
         metrics.WriteGateEntered(time.GetElapsedTime(waitStarted, entered).TotalMilliseconds);
         return new Release(this, entered);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        processTurn?.Dispose();
+    }
 
     private void Leave(long entered)
     {
         metrics.WriteGateLeft(time.GetElapsedTime(entered).TotalMilliseconds);
+        processTurn?.Leave();
         _writer.Release();
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WeChat.Application.Abstractions;
+using WeChat.Application.Common.Observability;
 using WeChat.Application.Configuration;
 
 namespace WeChat.Infrastructure.Persistence;
@@ -30,7 +31,8 @@ public static class PersistenceRegistration
         {
             connectionString = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
             Register<SqliteWeChatDbContext>(services, db => db.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
-            services.AddSingleton<IDatabaseWriteGate, SerializedWriteGate>();
+            services.AddSingleton<IDatabaseWriteGate>(provider => new SerializedWriteGate(
+                provider.GetRequiredService<WeChatMetrics>(), provider.GetRequiredService<TimeProvider>(), SqliteProcessTurn.For(connectionString)));
             services.AddSingleton<IUnitOfWorkRunner, SqliteGroupCommit>();
         }
         else

@@ -43,9 +43,9 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
     public const int MaxUnitsPerCommit = 32;
 
     /// <summary>
-    /// A wait for SQLite's write lock or a group's hold of it this long is logged: within one process the
-    /// write gate queues writers, so the lock is then held by another process on the same file, or a
-    /// unit is stuck inside its group.
+    /// A wait for SQLite's write lock or a group's hold of it this long is logged. The write gate queues
+    /// this process's writers and takes turns with the other processes on the file, so a wait after it
+    /// is a writer that does not take turns; a long hold is a unit stuck inside its group.
     /// </summary>
     private static readonly TimeSpan SlowLock = TimeSpan.FromSeconds(1);
 
@@ -103,7 +103,7 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
         return result;
     }
 
-    [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Waited {WaitedMs:0} ms for SQLite's write lock: another process is writing to the same database file")]
+    [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Waited {WaitedMs:0} ms for SQLite's write lock after this process's turn: something that does not take turns is writing to the same database file")]
     private static partial void LogSlowLockWait(ILogger logger, double waitedMs);
 
     [LoggerMessage(EventId = 8012, Level = LogLevel.Warning, Message = "A group of {Units} unit(s) of work held SQLite's write lock for {HeldMs:0} ms")]

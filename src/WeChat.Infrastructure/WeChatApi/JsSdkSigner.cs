@@ -29,13 +29,14 @@ public sealed class JsSdkSigner : IJsSdkSigner
         WeChatApiClient client,
         IDbContextFactory<WeChatDbContext> databases,
         IDatabaseErrors databaseErrors,
+        IDatabaseWriteGate writeGate,
         TimeProvider time,
         IOptions<WeChatOptions> options,
         ILogger<JsSdkSigner> logger)
     {
         _client = client;
         _time = time;
-        _tickets = new SharedCredentialCache(CredentialKind.JsApiTicket, databases, databaseErrors, time,
+        _tickets = new SharedCredentialCache(CredentialKind.JsApiTicket, databases, databaseErrors, writeGate, time,
             TimeSpan.FromSeconds(options.Value.TokenRefreshMarginSeconds), logger);
     }
 

@@ -105,6 +105,7 @@ public sealed class BusInboundMessagePublisherTests : IAsyncLifetime
         return new(
             _harness.Bus,
             new NoDatabase(),
+            new OpenWriteGate(),
             _broker,
             sends,
             new InboundQueueDeclaration(new ConfigurationBuilder().Build(), options, TimeProvider.System, NullLogger<InboundQueueDeclaration>.Instance),

@@ -32,7 +32,7 @@ public sealed class SerializedWriteGateTests : IDisposable
     [Fact]
     public async Task Writers_take_turns_and_each_ones_wait_and_hold_are_recorded()
     {
-        using var gate = new SerializedWriteGate(_services.GetRequiredService<WeChatMetrics>(), _time);
+        using var gate = new SerializedWriteGate(_services.GetRequiredService<WeChatMetrics>(), _time, processTurn: null);
 
         var first = await gate.EnterAsync(CancellationToken.None);
         var second = gate.EnterAsync(CancellationToken.None).AsTask();

@@ -47,7 +47,7 @@ public sealed class WeChatMetrics : IDisposable
         _tokenRefreshes = _meter.CreateCounter<long>("wechat.token.refreshes", description: "Credentials fetched from WeChat by this process");
         _apiCalls = _meter.CreateCounter<long>("wechat.api.calls", description: "WeChat API calls by operation and outcome");
         _apiErrors = _meter.CreateCounter<long>("wechat.api.errors", description: "WeChat API calls that returned a non-zero errcode, by errcode");
-        _writeGateWait = Milliseconds("wechat.db.write_gate.wait", "SQLite: time a write waited for this process's one database writer", WriteGateBuckets);
+        _writeGateWait = Milliseconds("wechat.db.write_gate.wait", "SQLite: time a write waited for its turn at the one database writer (behind this process's writes and other processes' on the same file)", WriteGateBuckets);
         _writeGateHold = Milliseconds(
             "wechat.db.write_gate.hold",
             "SQLite: time a write held this process's one database writer; the sum's share of wall time is how busy the writer is",

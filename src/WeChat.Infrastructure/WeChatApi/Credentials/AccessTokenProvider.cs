@@ -30,12 +30,13 @@ public sealed class AccessTokenProvider : IAccessTokenProvider
         IOptions<WeChatOptions> options,
         IDbContextFactory<WeChatDbContext> databases,
         IDatabaseErrors databaseErrors,
+        IDatabaseWriteGate writeGate,
         TimeProvider time,
         ILoggerFactory loggers)
     {
         _httpClients = httpClients;
         _options = options;
-        _cache = new SharedCredentialCache(CredentialKind.AccessToken, databases, databaseErrors, time,
+        _cache = new SharedCredentialCache(CredentialKind.AccessToken, databases, databaseErrors, writeGate, time,
             TimeSpan.FromSeconds(options.Value.TokenRefreshMarginSeconds), loggers.CreateLogger<AccessTokenProvider>());
     }
 

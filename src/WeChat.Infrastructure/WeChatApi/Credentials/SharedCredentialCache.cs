@@ -34,6 +34,7 @@ public sealed partial class SharedCredentialCache(
     CredentialKind kind,
     IDbContextFactory<WeChatDbContext> databases,
     IDatabaseErrors databaseErrors,
+    IDatabaseWriteGate writeGate,
     TimeProvider time,
     TimeSpan refreshMargin,
     ILogger logger)
@@ -83,6 +84,7 @@ public sealed partial class SharedCredentialCache(
         // The in-memory copy needs no removal: a refused version is no longer usable (IsUsable).
         _refused.AddOrUpdate(appId, failedVersion, (_, refused) => Math.Max(refused, failedVersion));
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         var invalidated = await db.Credentials
             .Where(c => c.AppId == appId && c.Kind == kind && c.Version == failedVersion)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.ExpiresAt, DateTimeOffset.UnixEpoch), cancellationToken);
@@ -142,6 +144,7 @@ public sealed partial class SharedCredentialCache(
             });
             try
             {
+                using var writer = await writeGate.EnterAsync(cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 return true;
             }
@@ -153,6 +156,7 @@ public sealed partial class SharedCredentialCache(
         }
 
         var version = row.Version;
+        using var claimWriter = await writeGate.EnterAsync(cancellationToken);
         var claimed = await db.Credentials
             .Where(c => c.AppId == appId && c.Kind == kind && c.Version == version && (c.LeaseUntil == null || c.LeaseUntil <= now || c.LeaseOwner == _owner))
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.LeaseOwner, _owner).SetProperty(c => c.LeaseUntil, leaseUntil), cancellationToken);
@@ -168,6 +172,7 @@ public sealed partial class SharedCredentialCache(
         }
         catch
         {
+            using var releaseWriter = await writeGate.EnterAsync(CancellationToken.None);
             await db.Credentials
                 .Where(c => c.AppId == appId && c.Kind == kind && c.LeaseOwner == _owner)
                 .ExecuteUpdateAsync(set => set.SetProperty(c => c.LeaseOwner, (string?)null).SetProperty(c => c.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
@@ -177,15 +182,18 @@ public sealed partial class SharedCredentialCache(
         var now = time.GetUtcNow();
         var expiresAt = now.AddSeconds(issued.ExpiresInSeconds);
         var version = previousVersion + 1;
-        await db.Credentials
-            .Where(c => c.AppId == appId && c.Kind == kind && c.LeaseOwner == _owner)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(c => c.Value, issued.Value)
-                .SetProperty(c => c.ExpiresAt, expiresAt)
-                .SetProperty(c => c.Version, version)
-                .SetProperty(c => c.RefreshedAt, now)
-                .SetProperty(c => c.LeaseOwner, (string?)null)
-                .SetProperty(c => c.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await db.Credentials
+                .Where(c => c.AppId == appId && c.Kind == kind && c.LeaseOwner == _owner)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(c => c.Value, issued.Value)
+                    .SetProperty(c => c.ExpiresAt, expiresAt)
+                    .SetProperty(c => c.Version, version)
+                    .SetProperty(c => c.RefreshedAt, now)
+                    .SetProperty(c => c.LeaseOwner, (string?)null)
+                    .SetProperty(c => c.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        }
 
         LogRefreshed(logger, kind, appId, version, issued.ExpiresInSeconds);
         Refreshed?.Invoke(appId, kind);

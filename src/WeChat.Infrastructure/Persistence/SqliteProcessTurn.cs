@@ -1,0 +1,154 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
+
+namespace WeChat.Infrastructure.Persistence;
+
+/// <summary>
+/// Turns at writing among the processes that share one SQLite file, so none of them starves. SQLite's
+/// own lock is not fair between processes: a writer that finds it taken sleeps up to 100 ms between
+/// tries, and a process that commits and begins again within microseconds keeps it, so two busy
+/// workers on one file starved each other past SQLite's 30 s busy timeout ("database is locked").
+/// Here a waiting process sleeps in the kernel on a lock file beside the database and is woken the
+/// moment it is released, and a turnstile — a second lock file, held while waiting — makes a process
+/// that has just written queue behind one that was already waiting. Both are flock(2) locks, which
+/// the kernel drops with their process: a crash leaves nothing to clean up. Linux only (the system
+/// calls are Linux's); elsewhere SQLite's busy handler alone decides. Callers within the process take
+/// turns themselves (the write gate), so at most one of them is here at a time.
+/// </summary>
+internal sealed partial class SqliteProcessTurn : IDisposable
+{
+    private const int OpenReadOnly = 0;
+    private const int OpenCreate = 0x40;
+    private const int OpenCloseOnExec = 0x80000; // a worker the process starts must not inherit its locks
+    private const int LockExclusive = 2;
+    private const int LockNonBlocking = 4;
+    private const int Unlocked = 8;
+    private const int Interrupted = 4; // EINTR
+    private const int WouldBlock = 11; // EWOULDBLOCK
+
+    private readonly SafeFileHandle _writer;
+    private readonly SafeFileHandle _turnstile;
+    private readonly SemaphoreSlim _waitWanted = new(0);
+    private TaskCompletionSource _granted = new();
+    private bool _holdsTurnstile;
+    private volatile bool _disposed;
+
+    private SqliteProcessTurn(string databasePath)
+    {
+        _writer = OpenLockFile(databasePath + "-writer");
+        _turnstile = OpenLockFile(databasePath + "-writer-queue");
+        new Thread(WaitForTurns) { IsBackground = true, Name = "SQLite process turn" }.Start();
+    }
+
+    /// <summary>The turn for the database file of <paramref name="connectionString"/>, or null where no other process can share it (an in-memory database) or the platform has no flock.</summary>
+    public static SqliteProcessTurn? For(string connectionString)
+    {
+        var sqlite = new SqliteConnectionStringBuilder(connectionString);
+        return !OperatingSystem.IsLinux() || string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory
+            ? null
+            : new SqliteProcessTurn(Path.GetFullPath(sqlite.DataSource));
+    }
+
+    /// <summary>
+    /// Completes when this process may write. Not cancellable: a wait ends when the writing process's
+    /// transaction does, or when that process dies.
+    /// </summary>
+    public ValueTask EnterAsync()
+    {
+        _holdsTurnstile = TryLock(_turnstile);
+        if (_holdsTurnstile && TryLock(_writer))
+        {
+            Unlock(_turnstile);
+            return ValueTask.CompletedTask;
+        }
+
+        // Another process writes or waits: the blocking wait runs on a thread of its own, not the pool's.
+        _granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waitWanted.Release();
+        return new ValueTask(_granted.Task);
+    }
+
+    public void Leave() => Unlock(_writer);
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _waitWanted.Release();
+        _writer.Dispose(); // closing a lock file drops its lock
+        _turnstile.Dispose();
+    }
+
+    private void WaitForTurns()
+    {
+        while (true)
+        {
+            _waitWanted.Wait();
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!_holdsTurnstile)
+                {
+                    Lock(_turnstile);
+                }
+
+                Lock(_writer);
+                Unlock(_turnstile);
+                _granted.SetResult();
+            }
+            catch (Exception ex)
+            {
+                _ = flock(_turnstile, Unlocked);
+                _ = flock(_writer, Unlocked);
+                _granted.SetException(ex);
+            }
+        }
+    }
+
+    private static SafeFileHandle OpenLockFile(string path)
+    {
+        // Not File.OpenHandle: .NET takes a shared flock of its own on every file it opens, and fails to
+        // open one another process holds exclusively — this very lock.
+        var descriptor = open(path, OpenReadOnly | OpenCreate | OpenCloseOnExec, 0b110_100_100 /* rw-r--r-- */);
+        return descriptor >= 0
+            ? new SafeFileHandle(descriptor, ownsHandle: true)
+            : throw new IOException($"Cannot open the SQLite lock file {path}: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
+    }
+
+    private static bool TryLock(SafeFileHandle file) => Flock(file, LockExclusive | LockNonBlocking);
+
+    private static void Lock(SafeFileHandle file) => Flock(file, LockExclusive);
+
+    private static void Unlock(SafeFileHandle file) => Flock(file, Unlocked);
+
+    /// <returns>False if a non-blocking lock is held elsewhere.</returns>
+    private static bool Flock(SafeFileHandle file, int operation)
+    {
+        while (flock(file, operation) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (error == WouldBlock && (operation & LockNonBlocking) != 0)
+            {
+                return false;
+            }
+
+            if (error != Interrupted)
+            {
+                throw new Win32Exception(error);
+            }
+        }
+
+        return true;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int flock(SafeFileHandle file, int operation);
+}
