@@ -458,6 +458,8 @@ public sealed class PipelineTests
         var perFollower = pipeline.AllReplies().GroupBy(call => call.Json()!["touser"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(count, perFollower.Count);
         Assert.All(perFollower, pair => Assert.Equal(1, pair.Value));
+        // The workers and the API took turns at the SQLite file: none waited for its lock after its turn (event 8011).
+        Assert.DoesNotContain("does not take turns", pipeline.WorkerOutput(), StringComparison.Ordinal);
     }
 
     [Fact]
