@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Abstractions.WeChatApi;
 using WeChat.Application.Conversations;
 using WeChat.Application.Followers;
@@ -38,7 +39,8 @@ internal sealed class CustomerServiceMessageExecutor(IWeChatMessagingApi messagi
             message.AppId, message.ToUser, OutboxJson.Deserialize<ReplyContent>(message.Payload), message.KfAccount, cancellationToken));
 }
 
-internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDbContextFactory<WeChatDbContext> databases, TimeProvider time) : IOutboxExecutor
+internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDbContextFactory<WeChatDbContext> databases, IDatabaseWriteGate writeGate, TimeProvider time)
+    : IOutboxExecutor
 {
     public OutboxKind Kind => OutboxKind.TemplateMessage;
 
@@ -52,6 +54,7 @@ internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDb
             template.ToUser, template.TemplateId, data, template.ClientMsgId, template.Url, template.MiniProgramAppId, template.MiniProgramPagePath), cancellationToken);
 
         var now = time.GetUtcNow();
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         if (result.Succeeded)
         {
             // A delivery report that already arrived keeps its later status.

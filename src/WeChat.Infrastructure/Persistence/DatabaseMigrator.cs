@@ -26,11 +26,14 @@ public sealed partial class DatabaseMigrator(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
+        if (pending.Count == 0)
         {
-            LogMigrating(logger, pending.Count, pending);
+            // Nothing to apply: EF would still take its migration lock, a write that (with a lock row a
+            // crashed migrator left behind) can wait for ever — and here it would hold the write turn.
+            return;
         }
 
+        LogMigrating(logger, pending.Count, pending);
         using (await scope.ServiceProvider.GetRequiredService<IDatabaseWriteGate>().EnterAsync(cancellationToken))
         {
             await db.Database.MigrateAsync(cancellationToken);

@@ -44,8 +44,14 @@ internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider ti
     private void Leave(long entered)
     {
         metrics.WriteGateLeft(time.GetElapsedTime(entered).TotalMilliseconds);
-        processTurn?.Leave();
-        _writer.Release();
+        try
+        {
+            processTurn?.Leave();
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 
     private sealed class Release(SerializedWriteGate gate, long entered) : IDisposable

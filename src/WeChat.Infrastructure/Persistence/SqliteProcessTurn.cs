@@ -31,7 +31,7 @@ internal sealed partial class SqliteProcessTurn : IDisposable
     private readonly SafeFileHandle _writer;
     private readonly SafeFileHandle _turnstile;
     private readonly SemaphoreSlim _waitWanted = new(0);
-    private TaskCompletionSource _granted = new();
+    private TaskCompletionSource? _granted;
     private bool _holdsTurnstile;
     private volatile bool _disposed;
 
@@ -57,26 +57,39 @@ internal sealed partial class SqliteProcessTurn : IDisposable
     /// </summary>
     public ValueTask EnterAsync()
     {
-        _holdsTurnstile = TryLock(_turnstile);
-        if (_holdsTurnstile && TryLock(_writer))
+        try
         {
-            Unlock(_turnstile);
-            return ValueTask.CompletedTask;
+            _holdsTurnstile = TryLock(_turnstile);
+            if (_holdsTurnstile && TryLock(_writer))
+            {
+                Unlock(_turnstile);
+                return ValueTask.CompletedTask;
+            }
+        }
+        catch
+        {
+            ReleaseBoth();
+            throw;
         }
 
         // Another process writes or waits: the blocking wait runs on a thread of its own, not the pool's.
-        _granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _granted = granted; // the waiter thread takes it
         _waitWanted.Release();
-        return new ValueTask(_granted.Task);
+        return new ValueTask(granted.Task);
     }
 
     public void Leave() => Unlock(_writer);
 
+    /// <summary>
+    /// Closes the lock files, which drops their locks. A wait still blocked in the kernel keeps its file
+    /// open until it returns; its writer then gets an <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         _disposed = true;
         _waitWanted.Release();
-        _writer.Dispose(); // closing a lock file drops its lock
+        _writer.Dispose();
         _turnstile.Dispose();
     }
 
@@ -85,8 +98,10 @@ internal sealed partial class SqliteProcessTurn : IDisposable
         while (true)
         {
             _waitWanted.Wait();
-            if (_disposed)
+            var granted = Interlocked.Exchange(ref _granted, null);
+            if (_disposed || granted is null)
             {
+                granted?.TrySetException(new ObjectDisposedException(nameof(SqliteProcessTurn)));
                 return;
             }
 
@@ -99,13 +114,29 @@ internal sealed partial class SqliteProcessTurn : IDisposable
 
                 Lock(_writer);
                 Unlock(_turnstile);
-                _granted.SetResult();
+                granted.SetResult();
             }
             catch (Exception ex)
             {
-                _ = flock(_turnstile, Unlocked);
-                _ = flock(_writer, Unlocked);
-                _granted.SetException(ex);
+                // Never out of this thread: an exception here would end the process.
+                ReleaseBoth();
+                granted.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>After a failure: whatever this process may hold, it does not keep (errors ignored, the files may be closed).</summary>
+    private void ReleaseBoth()
+    {
+        foreach (var file in (ReadOnlySpan<SafeFileHandle>)[_turnstile, _writer])
+        {
+            try
+            {
+                _ = flock(file, Unlocked);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed: its lock went with it.
             }
         }
     }

@@ -84,15 +84,9 @@ public sealed class SqliteProcessTurnTests : IDisposable
     public async Task A_process_that_dies_while_writing_leaves_the_turn_to_the_next()
     {
         using var gate = Gate();
-        // util-linux's flock(1) takes the same lock on the same file, then is killed mid-"write".
-        using var holder = Process.Start(new ProcessStartInfo("flock", [DatabasePath + "-writer", "sh", "-c", "echo locked; exec sleep 600"])
-        {
-            RedirectStandardOutput = true,
-        })!;
+        using var holder = await HoldWriterLockAsync();
         try
         {
-            Assert.Equal("locked", await holder.StandardOutput.ReadLineAsync());
-
             var entering = gate.EnterAsync(CancellationToken.None).AsTask();
             await Task.Delay(300);
             Assert.False(entering.IsCompleted);
@@ -104,6 +98,39 @@ public sealed class SqliteProcessTurnTests : IDisposable
         {
             holder.Kill(entireProcessTree: true);
         }
+    }
+
+    [Fact]
+    public async Task A_write_still_waiting_when_its_process_shuts_down_fails_instead_of_hanging()
+    {
+        var gate = Gate();
+        using var holder = await HoldWriterLockAsync();
+        try
+        {
+            var entering = gate.EnterAsync(CancellationToken.None).AsTask();
+            await Task.Delay(300);
+            Assert.False(entering.IsCompleted);
+
+            gate.Dispose();
+            holder.Kill(entireProcessTree: true);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => entering.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Another process in the middle of a write: util-linux's flock(1) holding the same lock on the same file.</summary>
+    private async Task<Process> HoldWriterLockAsync()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "processes take turns at a SQLite file on Linux only");
+        var holder = Process.Start(new ProcessStartInfo("flock", [DatabasePath + "-writer", "sh", "-c", "echo locked; exec sleep 600"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        Assert.Equal("locked", await holder.StandardOutput.ReadLineAsync());
+        return holder;
     }
 
     private SerializedWriteGate Gate() =>
@@ -118,7 +145,7 @@ public sealed class SqliteProcessTurnTests : IDisposable
 
     private static async Task WriteAsync(SerializedWriteGate gate, SqliteConnection connection, string writer)
     {
-        using var turn = await gate.EnterAsync(CancellationToken.None);
+        using var turn = await gate.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         using var transaction = connection.BeginTransaction(deferred: false);
         using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO writes(writer) VALUES ($writer)";
