@@ -31,9 +31,11 @@ internal sealed partial class SqliteProcessTurn : IDisposable
     private readonly SafeFileHandle _writer;
     private readonly SafeFileHandle _turnstile;
     private readonly SemaphoreSlim _waitWanted = new(0);
+    // Guards the hand-over of a request to the waiter thread against disposal in between.
+    private readonly Lock _handOver = new();
     private TaskCompletionSource? _granted;
     private bool _holdsTurnstile;
-    private volatile bool _disposed;
+    private bool _disposed;
 
     private SqliteProcessTurn(string databasePath)
     {
@@ -74,7 +76,17 @@ internal sealed partial class SqliteProcessTurn : IDisposable
 
         // Another process writes or waits: the blocking wait runs on a thread of its own, not the pool's.
         var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _granted = granted; // the waiter thread takes it
+        lock (_handOver)
+        {
+            if (_disposed)
+            {
+                ReleaseBoth();
+                throw new ObjectDisposedException(nameof(SqliteProcessTurn));
+            }
+
+            _granted = granted; // the waiter thread takes it
+        }
+
         _waitWanted.Release();
         return new ValueTask(granted.Task);
     }
@@ -87,7 +99,11 @@ internal sealed partial class SqliteProcessTurn : IDisposable
     /// </summary>
     public void Dispose()
     {
-        _disposed = true;
+        lock (_handOver)
+        {
+            _disposed = true;
+        }
+
         _waitWanted.Release();
         _writer.Dispose();
         _turnstile.Dispose();
@@ -98,8 +114,14 @@ internal sealed partial class SqliteProcessTurn : IDisposable
         while (true)
         {
             _waitWanted.Wait();
-            var granted = Interlocked.Exchange(ref _granted, null);
-            if (_disposed || granted is null)
+            TaskCompletionSource? granted;
+            bool disposed;
+            lock (_handOver)
+            {
+                (granted, _granted, disposed) = (_granted, null, _disposed);
+            }
+
+            if (disposed || granted is null)
             {
                 granted?.TrySetException(new ObjectDisposedException(nameof(SqliteProcessTurn)));
                 return;
