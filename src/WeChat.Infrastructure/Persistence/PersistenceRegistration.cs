@@ -29,10 +29,10 @@ public static class PersistenceRegistration
 
         if (options.Provider == DatabaseProvider.Sqlite)
         {
-            connectionString = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
+            (connectionString, var databaseFile) = PrepareSqlite(connectionString, builder.Environment.ContentRootPath);
             Register<SqliteWeChatDbContext>(services, db => db.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
             services.AddSingleton<IDatabaseWriteGate>(provider => new SerializedWriteGate(
-                provider.GetRequiredService<WeChatMetrics>(), provider.GetRequiredService<TimeProvider>(), SqliteProcessTurn.For(connectionString)));
+                provider.GetRequiredService<WeChatMetrics>(), provider.GetRequiredService<TimeProvider>(), SqliteProcessTurn.For(databaseFile)));
             services.AddSingleton<IUnitOfWorkRunner, SqliteGroupCommit>();
         }
         else
@@ -70,16 +70,18 @@ public static class PersistenceRegistration
     /// Defaults to App_Data/wechat.db under the content root; a relative path is taken relative to the
     /// content root (so the API and a worker started from anywhere find the same file); the folder is created.
     /// </summary>
-    private static string PrepareSqlite(string? connectionString, string contentRoot)
+    /// <returns>The connection string, and the database file's full path unless the database is in memory.</returns>
+    private static (string ConnectionString, string? DatabaseFile) PrepareSqlite(string? connectionString, string contentRoot)
     {
         var sqlite = new SqliteConnectionStringBuilder(connectionString ?? "Data Source=App_Data/wechat.db");
-        if (!string.IsNullOrEmpty(sqlite.DataSource) && sqlite.DataSource != ":memory:" && sqlite.Mode != SqliteOpenMode.Memory)
+        if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory)
         {
-            sqlite.DataSource = Path.GetFullPath(sqlite.DataSource, contentRoot);
-            Directory.CreateDirectory(Path.GetDirectoryName(sqlite.DataSource)!);
+            return (sqlite.ToString(), null);
         }
 
-        return sqlite.ToString();
+        sqlite.DataSource = Path.GetFullPath(sqlite.DataSource, contentRoot);
+        Directory.CreateDirectory(Path.GetDirectoryName(sqlite.DataSource)!);
+        return (sqlite.ToString(), sqlite.DataSource);
     }
 
     private sealed class DbContextFactoryAdapter<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<WeChatDbContext>

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
-using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
 
 namespace WeChat.Infrastructure.Persistence;
@@ -44,14 +43,9 @@ internal sealed partial class SqliteProcessTurn : IDisposable
         new Thread(WaitForTurns) { IsBackground = true, Name = "SQLite process turn" }.Start();
     }
 
-    /// <summary>The turn for the database file of <paramref name="connectionString"/>, or null where no other process can share it (an in-memory database) or the platform has no flock.</summary>
-    public static SqliteProcessTurn? For(string connectionString)
-    {
-        var sqlite = new SqliteConnectionStringBuilder(connectionString);
-        return !OperatingSystem.IsLinux() || string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory
-            ? null
-            : new SqliteProcessTurn(Path.GetFullPath(sqlite.DataSource));
-    }
+    /// <summary>The turn for <paramref name="databaseFile"/> (a full path), or null for an in-memory database (no other process can share it) or where the platform has no flock.</summary>
+    public static SqliteProcessTurn? For(string? databaseFile) =>
+        databaseFile is null || !OperatingSystem.IsLinux() ? null : new SqliteProcessTurn(databaseFile);
 
     /// <summary>
     /// Completes when this process may write. Not cancellable: a wait ends when the writing process's

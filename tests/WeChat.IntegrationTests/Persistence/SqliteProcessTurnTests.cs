@@ -134,7 +134,7 @@ public sealed class SqliteProcessTurnTests : IDisposable
     }
 
     private SerializedWriteGate Gate() =>
-        new(_services.GetRequiredService<WeChatMetrics>(), TimeProvider.System, SqliteProcessTurn.For(ConnectionString));
+        new(_services.GetRequiredService<WeChatMetrics>(), TimeProvider.System, SqliteProcessTurn.For(DatabasePath));
 
     private SqliteConnection Open()
     {
