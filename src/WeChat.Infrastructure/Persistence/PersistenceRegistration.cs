@@ -58,9 +58,12 @@ public static class PersistenceRegistration
             (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
 
         // Pooled: every handler, claim and completion takes a context, and building one per use
-        // allocates far more than the work it does. The scoped context comes from the same pool.
+        // allocates far more than the work it does. The scope's context comes from the same pool, held
+        // for the scope by ScopedContext: the container's own Dispose calls would return it to the pool
+        // once per name it was resolved by.
         services.AddPooledDbContextFactory<TContext>(configure);
-        services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());
+        services.AddScoped<ScopedContext<TContext>>();
+        services.AddScoped(provider => provider.GetRequiredService<ScopedContext<TContext>>().Context);
         services.AddScoped<WeChatDbContext>(provider => provider.GetRequiredService<TContext>());
         services.AddScoped<IApplicationDbContext>(provider => provider.GetRequiredService<TContext>());
         services.AddSingleton<IDbContextFactory<WeChatDbContext>, DbContextFactoryAdapter<TContext>>();

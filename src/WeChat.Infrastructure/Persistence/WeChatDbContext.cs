@@ -35,8 +35,63 @@ public abstract class WeChatDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<TemplateMessage> TemplateMessages => Set<TemplateMessage>();
 
+    /// <summary>
+    /// While a scope holds this pooled context (<see cref="ScopedContext{TContext}"/>), only the scope's
+    /// end returns it to the pool. The container disposes it once for every name it was resolved by, and
+    /// every Dispose of a pooled context returns it: a context returned twice was disposed under whoever
+    /// had rented it in between, then handed to two users at once.
+    /// </summary>
+    internal bool HeldByScope { get; set; }
+
+    public override void Dispose()
+    {
+        if (!HeldByScope)
+        {
+            base.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!HeldByScope)
+        {
+            await base.DisposeAsync();
+            GC.SuppressFinalize(this);
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(WeChatDbContext).Assembly);
+}
+
+/// <summary>
+/// A scope's context, rented from the pool when the scope first asks for it and returned once when the
+/// scope ends. The container resolves this holder before the context it hands out and disposes in
+/// reverse order, so the context's own Dispose calls (ignored while held) all come before this one.
+/// </summary>
+internal sealed class ScopedContext<TContext> : IDisposable, IAsyncDisposable
+    where TContext : WeChatDbContext
+{
+    public ScopedContext(IDbContextFactory<TContext> contexts)
+    {
+        Context = contexts.CreateDbContext();
+        Context.HeldByScope = true;
+    }
+
+    public TContext Context { get; }
+
+    public void Dispose()
+    {
+        Context.HeldByScope = false;
+        Context.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Context.HeldByScope = false;
+        return Context.DisposeAsync();
+    }
 }
 
 public sealed class SqlServerWeChatDbContext(DbContextOptions<SqlServerWeChatDbContext> options) : WeChatDbContext(options);

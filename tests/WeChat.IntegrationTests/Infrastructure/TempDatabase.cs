@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace WeChat.IntegrationTests.Infrastructure;
 
-/// <summary>A fresh SQLite database file, deleted (with its WAL files) on dispose.</summary>
+/// <summary>A fresh SQLite database file, deleted (with its WAL and lock files) on dispose.</summary>
 public sealed class TempDatabase : IDisposable
 {
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "wechat-tests", $"{Guid.NewGuid():N}.db");
@@ -12,7 +12,7 @@ public sealed class TempDatabase : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-writer", "-writer-queue" })
         {
             File.Delete(Path + suffix);
         }
