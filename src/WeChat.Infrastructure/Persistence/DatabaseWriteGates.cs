@@ -11,7 +11,10 @@ namespace WeChat.Infrastructure.Persistence;
 /// </summary>
 internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider time, SqliteProcessTurn? processTurn) : IDatabaseWriteGate, IDisposable
 {
+    // Not disposed: a write still in flight at shutdown must be able to leave (nothing here needs a wait handle).
+#pragma warning disable CA2213
     private readonly SemaphoreSlim _writer = new(1, 1);
+#pragma warning restore CA2213
 
     public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
@@ -35,11 +38,7 @@ internal sealed class SerializedWriteGate(WeChatMetrics metrics, TimeProvider ti
         return new Release(this, entered);
     }
 
-    public void Dispose()
-    {
-        _writer.Dispose();
-        processTurn?.Dispose();
-    }
+    public void Dispose() => processTurn?.Dispose();
 
     private void Leave(long entered)
     {

@@ -85,7 +85,18 @@ internal sealed partial class SqliteProcessTurn : IDisposable
         return new ValueTask(granted.Task);
     }
 
-    public void Leave() => Unlock(_writer);
+    /// <summary>Ends this process's turn; after <see cref="Dispose"/> there is nothing left to unlock.</summary>
+    public void Leave()
+    {
+        try
+        {
+            Unlock(_writer);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closing the lock file dropped the lock.
+        }
+    }
 
     /// <summary>
     /// Closes the lock files, which drops their locks. A wait still blocked in the kernel keeps its file

@@ -121,6 +121,18 @@ public sealed class SqliteProcessTurnTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_write_in_flight_when_its_process_shuts_down_leaves_without_an_error_and_frees_the_file()
+    {
+        var gate = Gate();
+        var turn = await gate.EnterAsync(CancellationToken.None);
+        gate.Dispose();
+        turn.Dispose();
+
+        using var next = Gate();
+        using var nextTurn = await next.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Another process in the middle of a write: util-linux's flock(1) holding the same lock on the same file.</summary>
     private async Task<Process> HoldWriterLockAsync()
     {
