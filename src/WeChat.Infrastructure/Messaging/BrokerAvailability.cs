@@ -142,7 +142,8 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
             {
                 _openSince = null;
                 _probing = false; // a probe still out (or held by its send) has nothing left to find out
-                _closedPeriod.Dispose(); // cancelled when the circuit opened; its tokens stay cancelled
+                // Replaced, not disposed: the Open that ended that period may still be cancelling it
+                // outside the lock, and it has no timer or handle to free; its tokens stay cancelled.
                 _closedPeriod = new CancellationTokenSource();
             }
         }

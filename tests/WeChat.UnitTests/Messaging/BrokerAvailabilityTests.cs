@@ -213,4 +213,29 @@ public sealed class BrokerAvailabilityTests
         Assert.Equal(FullWindow, attempt.Window);
         _broker.End(attempt, confirmed: false);
     }
+
+    [Fact]
+    public async Task The_circuit_opening_and_closing_at_once_on_two_threads_never_throws()
+    {
+        // A publish timing out (opens) while another's confirm arrives (closes): opening cancels the
+        // closed period's token after leaving the lock, and closing must not have disposed it meanwhile.
+        using var broker = new BrokerAvailability(TimeProvider.System);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        var opening = Task.Run(() =>
+        {
+            while (DateTime.UtcNow < until)
+            {
+                broker.Overdue();
+            }
+        });
+        var closing = Task.Run(() =>
+        {
+            while (DateTime.UtcNow < until)
+            {
+                broker.Confirmed();
+            }
+        });
+
+        await Task.WhenAll(opening, closing);
+    }
 }
