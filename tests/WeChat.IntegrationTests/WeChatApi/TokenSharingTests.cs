@@ -1,7 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Abstractions.WeChatApi;
+using WeChat.Domain.Credentials;
 using WeChat.Infrastructure.Persistence;
+using WeChat.Infrastructure.WeChatApi.Credentials;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator;
 
@@ -85,6 +89,34 @@ public sealed class TokenSharingTests : IAsyncLifetime
         var next = await tokens.GetAsync(_account.AppId, CancellationToken.None);
         Assert.True(next.Version > refused.Version, $"version {next.Version} after refused {refused.Version}");
         Assert.NotEqual(refused.Value, next.Value);
+    }
+
+    [Fact]
+    public async Task A_credential_WeChat_issued_is_stored_even_if_the_caller_that_asked_for_it_gave_up()
+    {
+        const string appId = "wxcallergaveup";
+        var cache = new SharedCredentialCache(
+            CredentialKind.AccessToken,
+            _first.Get<IDbContextFactory<WeChatDbContext>>(),
+            _first.Get<IDatabaseErrors>(),
+            _first.Get<IDatabaseWriteGate>(),
+            _time,
+            TimeSpan.FromSeconds(120),
+            NullLogger.Instance);
+        using var caller = new CancellationTokenSource();
+
+        // The caller (a web request, say) goes away the moment WeChat answers.
+        var issued = await cache.GetAsync(appId, _ =>
+        {
+            caller.Cancel();
+            return Task.FromResult(new IssuedCredential("issued-while-leaving", 7200));
+        }, caller.Token);
+
+        // Stored for every process, and the refresh lease released: nobody waits for it or fetches again.
+        Assert.Equal("issued-while-leaving", issued.Value);
+        await using var db = await _first.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        var row = await db.Credentials.AsNoTracking().SingleAsync(c => c.AppId == appId && c.Kind == CredentialKind.AccessToken);
+        Assert.Equal(("issued-while-leaving", null), (row.Value, row.LeaseOwner));
     }
 
     private const int Workers = 6;

@@ -182,7 +182,10 @@ public sealed partial class SharedCredentialCache(
         var now = time.GetUtcNow();
         var expiresAt = now.AddSeconds(issued.ExpiresInSeconds);
         var version = previousVersion + 1;
-        using (await writeGate.EnterAsync(cancellationToken))
+        // Not cancellable from here: WeChat has issued it (a new jsapi_ticket costs daily quota), and a
+        // caller that went away must not leave the row leased to this process with nothing in it,
+        // every other process waiting out the lease.
+        using (await writeGate.EnterAsync(CancellationToken.None))
         {
             await db.Credentials
                 .Where(c => c.AppId == appId && c.Kind == kind && c.LeaseOwner == _owner)
@@ -192,7 +195,7 @@ public sealed partial class SharedCredentialCache(
                     .SetProperty(c => c.Version, version)
                     .SetProperty(c => c.RefreshedAt, now)
                     .SetProperty(c => c.LeaseOwner, (string?)null)
-                    .SetProperty(c => c.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+                    .SetProperty(c => c.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
         }
 
         LogRefreshed(logger, kind, appId, version, issued.ExpiresInSeconds);
