@@ -3,10 +3,13 @@ namespace WeChat.Infrastructure.Messaging;
 /// <summary>
 /// How long one publish may wait for the broker's confirm (zero: straight to the database fallback),
 /// and a token that is cancelled when the broker is found down meanwhile, so that it stops waiting too.
+/// A probe carries its number: ending late, it must not free the slot of a probe that came after it.
 /// </summary>
-public readonly record struct BrokerAttempt(TimeSpan Window, bool IsProbe, CancellationToken Abandoned)
+public readonly record struct BrokerAttempt(TimeSpan Window, long? Probe, CancellationToken Abandoned)
 {
     public bool TriesBroker => Window > TimeSpan.Zero;
+
+    public bool IsProbe => Probe is not null;
 }
 
 /// <summary>
@@ -44,12 +47,12 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         {
             if (_openSince is null)
             {
-                return new BrokerAttempt(fullWindow, IsProbe: false, _closedPeriod.Token);
+                return new BrokerAttempt(fullWindow, Probe: null, _closedPeriod.Token);
             }
 
             if (_probing)
             {
-                return new BrokerAttempt(TimeSpan.Zero, IsProbe: false, CancellationToken.None);
+                return new BrokerAttempt(TimeSpan.Zero, Probe: null, CancellationToken.None);
             }
 
             _probing = true;
@@ -57,11 +60,11 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
             var now = time.GetUtcNow();
             if (now - _lastFullWindow < FullProbeInterval)
             {
-                return new BrokerAttempt(ShortProbe, IsProbe: true, CancellationToken.None);
+                return new BrokerAttempt(ShortProbe, _probeNumber, CancellationToken.None);
             }
 
             _lastFullWindow = now;
-            return new BrokerAttempt(fullWindow, IsProbe: true, CancellationToken.None);
+            return new BrokerAttempt(fullWindow, _probeNumber, CancellationToken.None);
         }
     }
 
@@ -89,21 +92,15 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
-            if (attempt.IsProbe)
+            if (attempt.Probe is { } probe)
             {
-                long probe;
-                lock (_gate)
-                {
-                    probe = _probeNumber; // the slot is still this attempt's
-                }
-
                 _ = Task.WhenAny(unfinished, Task.Delay(ProbeHoldLimit, time)).ContinueWith(
                     _ => ReleaseProbe(probe), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
-        else if (attempt.IsProbe)
+        else if (attempt.Probe is { } probe)
         {
-            ReleaseProbe(null);
+            ReleaseProbe(probe);
         }
 
         switch (confirmed)
@@ -157,12 +154,12 @@ public sealed class BrokerAvailability(TimeProvider time) : IDisposable
         }
     }
 
-    /// <summary>Frees the probe slot — when given, only if <paramref name="probe"/> still holds it.</summary>
-    private void ReleaseProbe(long? probe)
+    /// <summary>Frees the probe slot if <paramref name="probe"/> still holds it.</summary>
+    private void ReleaseProbe(long probe)
     {
         lock (_gate)
         {
-            if (probe is null || probe == _probeNumber)
+            if (probe == _probeNumber)
             {
                 _probing = false;
             }

@@ -188,6 +188,31 @@ public sealed class BrokerAvailabilityTests
         Assert.False(_broker.Begin(FullWindow).TriesBroker);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_probe_of_an_earlier_outage_ending_late_leaves_the_current_probe_its_slot(bool sendStillGoing)
+    {
+        Fail();
+        var earlier = _broker.Begin(FullWindow);
+        _broker.Confirmed(); // the relay got one through
+        _broker.Overdue();
+        Assert.True(_broker.Begin(FullWindow).IsProbe);
+
+        if (sendStillGoing)
+        {
+            var held = new TaskCompletionSource();
+            _broker.End(earlier, confirmed: false, held.Task);
+            held.SetException(new InvalidOperationException("gave up"));
+        }
+        else
+        {
+            _broker.End(earlier, confirmed: false);
+        }
+
+        Assert.False(_broker.Begin(FullWindow).TriesBroker);
+    }
+
     [Fact]
     public void A_publish_left_going_when_the_circuit_opened_closes_it_once_confirmed()
     {
