@@ -114,10 +114,16 @@ public sealed partial class BusInboundMessagePublisher(
                 {
                     await send.WaitAsync(_attemptTimeout, time, window);
                 }
-                catch (TimeoutException) when (!send.IsCompleted)
+                catch (TimeoutException)
                 {
-                    broker.Overdue();
-                    LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
+                    // Not a filter: a send completing between the timeout and the filter would have gone to the
+                    // generic catch and been sent again. Its own outcome is what counts.
+                    if (!send.IsCompleted)
+                    {
+                        broker.Overdue();
+                        LogAttemptTimedOut(logger, message.AppId, message.DedupKey, attempt);
+                    }
+
                     await send.WaitAsync(window);
                 }
 
