@@ -156,26 +156,28 @@ public sealed partial class PendingInboundRelay(
     /// Leases each row unless another instance holds it, in one transaction; returns the rows this relay
     /// got, in order. The transaction runs inside the provider's execution strategy (SQL Server's
     /// retrying one refuses a transaction begun outside it), so a retried unit starts from scratch.
+    /// Once begun it is not cancelled: on SQLite a cancelled command interrupts the connection, which can
+    /// leave the transaction open on a pooled connection (see SqliteGroupCommit).
     /// </summary>
     private static Task<List<PendingInboundMessage>> ClaimAsync(WeChatDbContext db, List<PendingInboundMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var leaseUntil = now + Lease;
-        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async _ =>
         {
             var claimed = new List<PendingInboundMessage>(batch.Count);
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             foreach (var pending in batch)
             {
                 var updated = await db.PendingInboundMessages
                     .Where(m => m.Id == pending.Id && (m.LeaseUntil == null || m.LeaseUntil < now))
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), ct);
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.LeaseUntil, leaseUntil).SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);
                 if (updated == 1)
                 {
                     claimed.Add(pending);
                 }
             }
 
-            await transaction.CommitAsync(ct);
+            await transaction.CommitAsync(CancellationToken.None);
             return claimed;
         }, cancellationToken);
     }

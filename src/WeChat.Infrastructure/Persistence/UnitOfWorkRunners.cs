@@ -67,6 +67,8 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
         TResult result;
         try
         {
+            // A caller gone before its turn does not start; once started, a unit runs to its end (Group.RunAsync).
+            cancellationToken.ThrowIfCancellationRequested();
             if (_open is null)
             {
                 _open = await Group.BeginAsync(databases, writeGate);
@@ -77,7 +79,7 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
             }
 
             group = _open;
-            result = await group.RunAsync(db, work, cancellationToken);
+            result = await group.RunAsync(db, work);
         }
         finally
         {
@@ -161,16 +163,20 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
         /// execution strategy (a retrying one refuses a transaction it did not see begin; a retry starts
         /// again from the savepoint). The scope's context is lent to the group for the unit only and gets
         /// its own connection back afterwards: it is pooled, and the next scope must not find the
-        /// group's connection in it.
+        /// group's connection in it. Not cancellable once it has its turn: Microsoft.Data.Sqlite cancels
+        /// a command with sqlite3_interrupt, which rolls back the whole transaction — every unit of the
+        /// group — or, landing late, interrupts the group's next statement, its ROLLBACK included: the
+        /// connection then went back to the pool still inside the transaction, and writes made on it
+        /// afterwards (outbox outcomes) were never committed. Seen when a worker stopped mid-unit.
         /// </summary>
-        public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+        public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work)
         {
             Joined++;
             var ownConnectionString = db.Database.GetConnectionString();
             db.Database.SetDbConnection(owner.Database.GetDbConnection(), contextOwnsConnection: false);
             try
             {
-                return await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => RunInSavepointAsync(db, work, ct), cancellationToken);
+                return await db.Database.CreateExecutionStrategy().ExecuteAsync(_ => RunInSavepointAsync(db, work), CancellationToken.None);
             }
             finally
             {
@@ -234,7 +240,7 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
             }
         }
 
-        private async Task<TResult> RunInSavepointAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+        private async Task<TResult> RunInSavepointAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work)
         {
             // A retry (a retrying execution strategy) must not run in a group that can only be rolled back:
             // if SQLite rolled the transaction back itself, a new savepoint would start and commit one of its own.
@@ -256,8 +262,8 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
 
             try
             {
-                var result = await work(cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
+                var result = await work(CancellationToken.None);
+                await db.SaveChangesAsync(CancellationToken.None);
                 await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
                 Units++;
                 return result;

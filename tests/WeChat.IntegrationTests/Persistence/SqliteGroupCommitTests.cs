@@ -247,6 +247,27 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
     /// Starts the first unit, queues the second behind it, lets the first finish its work and returns
     /// once the second is inside the same, still open, group.
     /// </summary>
+    [Fact]
+    public async Task A_unit_whose_caller_gives_up_once_it_has_its_turn_still_runs_to_its_commit()
+    {
+        // A cancelled command interrupts the group's connection (sqlite3_interrupt): the group's transaction
+        // is rolled back, or left open on a pooled connection that later writes then use uncommitted.
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IApplicationDbContext>();
+        using var caller = new CancellationTokenSource();
+
+        var result = await Units.RunAsync(db, async ct =>
+        {
+            caller.Cancel(); // the worker stops while the unit runs
+            db.Followers.Add(new Follower { AppId = _platform.Account.AppId, OpenId = "oGroupCallerGone", CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync(ct);
+            return "ran";
+        }, caller.Token).WaitAsync(Patience);
+
+        Assert.Equal("ran", result);
+        Assert.Equal(["oGroupCallerGone"], await CommittedAsync("oGroupCallerGone"));
+    }
+
     private async Task<(Task<string> First, Task<string> Second)> RunInOneGroupAsync(BlockedUnit first, BlockedUnit second)
     {
         var firstRun = first.RunIn(Units);

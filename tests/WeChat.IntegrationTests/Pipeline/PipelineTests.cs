@@ -149,7 +149,8 @@ public sealed class PipelineTests
         Assert.Equal(0, await stopped);
         var repliedByTheStoppedWorker = followers.Count(f => pipeline.RepliesTo(f).Count > 0);
         Assert.True(repliedByTheStoppedWorker >= 4, $"{repliedByTheStoppedWorker} replies before the worker exited" + pipeline.StateReport());
-        Assert.Empty(OutboxRowsIn(pipeline, OutboxStatus.Sending, OutboxStatus.Unconfirmed));
+        var unfinished = OutboxRowsIn(pipeline, OutboxStatus.Sending, OutboxStatus.Unconfirmed);
+        Assert.True(unfinished.Count == 0, $"{unfinished.Count} rows left Sending or Unconfirmed by the stopped worker" + pipeline.StateReport() + "\n" + pipeline.WorkerOutput());
         // It acknowledged what it finished (nothing for the next worker to redo); the queue holds exactly the rest.
         var queue = pipeline.Settings["Messaging:InboundQueueName"]!;
         await PipelineHarness.WaitUntilAsync(() => Broker.Counts(queue).Unacknowledged == 0, Patience, "the stopped worker's deliveries back in the queue", pipeline.StateReport);
