@@ -58,7 +58,7 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
     public async Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
     {
         // A unit counted as waiting keeps the open group from committing, so its wait is not cancellable:
-        // it must come and take its turn (turns are short; the work itself sees the token).
+        // it must come and take its turn. Nor is the unit itself (Group.RunAsync): the token goes unused.
         Interlocked.Increment(ref _waiting);
         await _turn.WaitAsync(CancellationToken.None);
         Interlocked.Decrement(ref _waiting);
@@ -67,8 +67,6 @@ internal sealed partial class SqliteGroupCommit(IDbContextFactory<WeChatDbContex
         TResult result;
         try
         {
-            // A caller gone before its turn does not start; once started, a unit runs to its end (Group.RunAsync).
-            cancellationToken.ThrowIfCancellationRequested();
             if (_open is null)
             {
                 _open = await Group.BeginAsync(databases, writeGate);
