@@ -53,8 +53,9 @@ internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDb
         var result = await messaging.SendTemplateMessageAsync(message.AppId, new TemplateMessageRequest(
             template.ToUser, template.TemplateId, data, template.ClientMsgId, template.Url, template.MiniProgramAppId, template.MiniProgramPagePath), cancellationToken);
 
+        // What WeChat answered is recorded whatever the token says: the send has happened.
         var now = time.GetUtcNow();
-        using var writer = await writeGate.EnterAsync(cancellationToken);
+        using var writer = await writeGate.EnterAsync(CancellationToken.None);
         if (result.Succeeded)
         {
             // A delivery report that already arrived keeps its later status.
@@ -62,7 +63,7 @@ internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDb
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.WeChatMsgId, result.Value)
                     .SetProperty(m => m.SentAt, now)
-                    .SetProperty(m => m.Status, m => m.Status == TemplateMessageStatus.Queued ? TemplateMessageStatus.Sent : m.Status), cancellationToken);
+                    .SetProperty(m => m.Status, m => m.Status == TemplateMessageStatus.Queued ? TemplateMessageStatus.Sent : m.Status), CancellationToken.None);
         }
         else if (!result.IsTransient)
         {
@@ -71,7 +72,7 @@ internal sealed class TemplateMessageExecutor(IWeChatMessagingApi messaging, IDb
                     .SetProperty(m => m.Status, TemplateMessageStatus.Failed)
                     .SetProperty(m => m.ErrorCode, result.ErrorCode)
                     .SetProperty(m => m.Error, result.ErrorMessage)
-                    .SetProperty(m => m.FinishedAt, now), cancellationToken);
+                    .SetProperty(m => m.FinishedAt, now), CancellationToken.None);
         }
 
         return OutboxAttempt.From(result);
@@ -123,7 +124,8 @@ internal sealed class HandOffExecutor(IWeChatCustomerServiceApi customerService)
             }
         }
 
-        await scope.GetRequiredService<ISender>().Send(new CompleteHandOff(message.AppId, message.ToUser, assigned, message.Source ?? message.Id.ToString()), cancellationToken);
+        // The session exists now (or nobody was online): recorded and told whatever the token says.
+        await scope.GetRequiredService<ISender>().Send(new CompleteHandOff(message.AppId, message.ToUser, assigned, message.Source ?? message.Id.ToString()), CancellationToken.None);
         return OutboxAttempt.Done;
     }
 }
@@ -137,7 +139,7 @@ internal sealed class FollowerProfileExecutor(IWeChatManagementApi management) :
         var profile = await management.GetUserInfoAsync(message.AppId, message.ToUser, cancellationToken);
         if (profile.Succeeded)
         {
-            await scope.GetRequiredService<ISender>().Send(new ApplyFollowerProfiles(message.AppId, [profile.Value!]), cancellationToken);
+            await scope.GetRequiredService<ISender>().Send(new ApplyFollowerProfiles(message.AppId, [profile.Value!]), CancellationToken.None);
         }
 
         return OutboxAttempt.From(profile);

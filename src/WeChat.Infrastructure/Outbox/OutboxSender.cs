@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,7 +98,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
         // From the claim on, the row is carried through without the caller's token: cancelling a send
         // that may have left (a lost broker connection cancels the consume) would strand a delivered
-        // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound it.
+        // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound each
+        // call; the attempt as a whole ends before the claim's lease (below).
         OutboxMessage message;
         if (known is null)
         {
@@ -109,11 +111,22 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
             message = Claimed(known);
         }
 
+        // Past the lease the sweeper takes the row back (a customer-service message as Unconfirmed, other
+        // work to be done again) while this attempt would still be going — two senders at once, and this
+        // one's outcome landing on a row it no longer holds. A token wait behind another process's
+        // refresh, a retried call and a hand-off's several calls can add up to that, so the attempt
+        // ends first, as one whose effect is unknown.
+        var attemptLimit = AttemptLimit;
+        using var attemptDeadline = new CancellationTokenSource(attemptLimit, _time);
         OutboxAttempt attempt;
         try
         {
             await using var scope = _scopes.CreateAsyncScope();
-            attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, CancellationToken.None);
+            attempt = await _executors[message.Kind].ExecuteAsync(message, scope.ServiceProvider, attemptDeadline.Token);
+        }
+        catch (OperationCanceledException) when (attemptDeadline.IsCancellationRequested)
+        {
+            attempt = new OutboxAttempt(WeChatFailure.Ambiguous, 0, string.Create(CultureInfo.InvariantCulture, $"no outcome within {attemptLimit.TotalSeconds:0.#} s, ended before the claim's lease ran out"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -355,6 +368,9 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
                     .SetProperty(m => m.LastError, outcome.Error));
         }
     }
+
+    /// <summary>How long one attempt may take: four fifths of the lease, leaving the rest for writing its outcome.</summary>
+    private TimeSpan AttemptLimit => TimeSpan.FromSeconds(_options.Value.LeaseSeconds * 0.8);
 
     /// <summary>Writes what is still queued, then stops the writer.</summary>
     public ValueTask DisposeAsync() => _writes.DisposeAsync();

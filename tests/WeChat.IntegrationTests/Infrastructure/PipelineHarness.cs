@@ -68,7 +68,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         harness.Settings["ConnectionStrings:RabbitMq"] = Broker.ConnectionString;
         harness.Settings["Messaging:Transport"] = "RabbitMq";
         harness.Settings["Messaging:InboundQueueName"] = $"wechat-inbound-test-{Guid.NewGuid():N}";
-        harness.Settings["Outbox:LeaseSeconds"] = "5";
+        harness.Settings["Outbox:LeaseSeconds"] = "8"; // a send may take four fifths of it (OutboxSender), more than the 5 s attempt timeout
         harness.Settings["Outbox:SweepIntervalMilliseconds"] = "200";
         harness.Settings["Api:Keys:0"] = ApiKey;
         harness.Settings["OAuth:AllowedReturnHosts:0"] = "app.example.com";

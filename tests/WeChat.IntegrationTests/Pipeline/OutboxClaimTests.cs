@@ -8,6 +8,7 @@ using WeChat.Infrastructure.Persistence;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator;
 using WeChat.Simulator.Callbacks;
+using WeChat.Simulator.Platform;
 
 namespace WeChat.IntegrationTests.Pipeline;
 
@@ -43,7 +44,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     [Fact]
     public async Task Rows_asked_for_many_times_by_two_processes_at_once_are_each_sent_exactly_once()
     {
-        var rows = await WritePendingRepliesAsync(40);
+        var rows = await WritePendingRepliesAsync(_first, 40);
         var senders = new[] { _first.Get<OutboxSender>(), _second.Get<OutboxSender>() };
 
         var claims = await Task.WhenAll(
@@ -69,10 +70,33 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         });
     }
 
-    /// <summary>Pending replies to followers whose service window is open, committed; id → follower.</summary>
-    private async Task<Dictionary<Guid, string>> WritePendingRepliesAsync(int count)
+    [Fact]
+    public async Task A_send_slower_than_its_lease_ends_before_the_lease_does_and_records_its_own_outcome()
     {
-        await using var scope = _first.Services.CreateAsyncScope();
+        // A database of its own: the other senders here hold their claims for the default 30 s.
+        using var database = new TempDatabase();
+        await using var sender = await WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], extraSettings: new Dictionary<string, string?>
+        {
+            ["Outbox:LeaseSeconds"] = "2",
+            ["WeChat:ApiAttemptTimeoutSeconds"] = "10",
+        });
+        _simulator.Platform.Faults.Add(new FaultRule { PathContains = CustomSend, LatencyMilliseconds = 5000 });
+
+        // Without the limit it would wait out the call, the sweeper taking the row back meanwhile.
+        var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
+        Assert.True(await sender.Get<OutboxSender>().SendAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        await using var db = await sender.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        var row = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id);
+        Assert.Equal(OutboxStatus.Unconfirmed, row.Status);
+        Assert.StartsWith("no outcome within 1.6 s", row.LastError);
+        Assert.Equal(1, row.Attempts);
+    }
+
+    /// <summary>Pending replies to followers whose service window is open, committed; id → follower.</summary>
+    private async Task<Dictionary<Guid, string>> WritePendingRepliesAsync(WeChatClientHost host, int count)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
         var rows = new Dictionary<Guid, string>();
         var now = DateTimeOffset.UtcNow;

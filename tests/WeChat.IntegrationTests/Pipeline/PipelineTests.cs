@@ -131,7 +131,7 @@ public sealed class PipelineTests
         pipeline.Simulator.Platform.Faults.Release();
 
         await PipelineHarness.WaitUntilAsync(() => followers.All(f => pipeline.RepliesTo(f).Count > 0), Patience, "a reply for every follower", pipeline.StateReport);
-        await Task.Delay(TimeSpan.FromSeconds(7)); // past the outbox lease, when abandoned sends are recovered
+        await Task.Delay(TimeSpan.FromSeconds(10)); // past the outbox lease, when abandoned sends are recovered
         Assert.All(followers, follower => Assert.Single(pipeline.RepliesTo(follower)));
     }
 
