@@ -73,7 +73,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     [Fact]
     public async Task A_send_slower_than_its_lease_ends_before_the_lease_does_and_records_its_own_outcome()
     {
-        // A database of its own: the other senders here hold their claims for the default 30 s.
+        // A sender of its own with a 2 s lease, on a database of its own.
         using var database = new TempDatabase();
         await using var sender = await WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], extraSettings: new Dictionary<string, string?>
         {
