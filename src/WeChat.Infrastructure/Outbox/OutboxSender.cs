@@ -20,7 +20,10 @@ namespace WeChat.Infrastructure.Outbox;
 /// (Pending and not leased → Sending with a lease), so the fast path, the sweeper and other workers
 /// never both act on it. Then it records the outcome: Sent; Pending again with backoff for transient
 /// failures; Failed with WeChat's errcode for final ones; Unconfirmed when a customer-service message
-/// may or may not have reached WeChat. Claims and outcomes of concurrent sends are written together
+/// may or may not have reached WeChat. Each claim tags its rows with a new claim token, and an outcome
+/// lands only on a row that still carries the token of the claim it answers: one written late (held
+/// up at the write gate after the sweeper took the row back and another sender claimed it) is dropped
+/// rather than overwriting the newer attempt's state. Claims and outcomes of concurrent sends are written together
 /// (group commit, one turn at the write gate per batch): two writes per reply were most of a
 /// worker's database time, and on SQLite every separate write is another turn at the one write gate.
 /// </summary>
@@ -41,7 +44,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxSender> _logger;
     private readonly Dictionary<OutboxKind, IOutboxExecutor> _executors;
-    private readonly GroupCommit<OutboxWrite, bool> _writes;
+    private readonly GroupCommit<OutboxWrite, Guid?> _writes;
 
     public OutboxSender(
         IDbContextFactory<WeChatDbContext> databases,
@@ -63,7 +66,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         _time = time;
         _logger = logger;
         _executors = executors.ToDictionary(e => e.Kind);
-        _writes = new GroupCommit<OutboxWrite, bool>(WriteBatchAsync, MaxRowsPerWrite, async () => await _writeGate.EnterAsync(CancellationToken.None));
+        _writes = new GroupCommit<OutboxWrite, Guid?>(WriteBatchAsync, MaxRowsPerWrite, async () => await _writeGate.EnterAsync(CancellationToken.None));
     }
 
     /// <summary>The fast path after a commit: send each row now, in the order written, without reading it back.</summary>
@@ -91,7 +94,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         // Once queued, the claim is awaited whatever the caller's token says: a claimed row nobody sends
         // would sit in Sending until its lease ran out and then count as Unconfirmed.
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await _writes.WriteAsync(new Claim(id)))
+        if (await _writes.WriteAsync(new Claim(id)) is not { } claimToken)
         {
             return false;
         }
@@ -108,7 +111,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         }
         else
         {
-            message = Claimed(known);
+            message = Claimed(known, claimToken);
         }
 
         // Past the lease the sweeper takes the row back (a customer-service message as Unconfirmed, other
@@ -134,7 +137,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
             attempt = new OutboxAttempt(WeChatFailure.Transient, 0, ex.GetType().Name + ": " + ex.Message);
         }
 
-        await FinishAsync(message, attempt);
+        await FinishAsync(message, claimToken, attempt);
         return true;
     }
 
@@ -144,30 +147,30 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// on SQL Server that would hold the outcome rows' locks while claiming rows another worker's
     /// batch holds (deadlocks), and each statement is retried on its own by the execution strategy,
     /// the claim with the same token, so a retry after an unclear commit still finds its rows.
-    /// One result per write, in order.
+    /// One result per write, in order: a claim's token if it won the row, else null.
     /// </summary>
-    private async Task<IReadOnlyList<bool>> WriteBatchAsync(IReadOnlyList<OutboxWrite> writes)
+    private async Task<IReadOnlyList<Guid?>> WriteBatchAsync(IReadOnlyList<OutboxWrite> writes)
     {
         await using var db = await _databases.CreateDbContextAsync();
         await RecordOutcomesAsync(db, writes.OfType<Outcome>().ToList());
-        var won = await ClaimAsync(db, writes.OfType<Claim>().Select(claim => claim.Id).Distinct().ToList());
+        var (token, won) = await ClaimAsync(db, writes.OfType<Claim>().Select(claim => claim.Id).Distinct().ToList());
 
         // The same row asked for twice in one batch (fast path and sweeper) is claimed once: the first asker gets it.
-        return writes.Select(write => write is not Claim claim || won.Remove(claim.Id)).ToList();
+        return writes.Select(write => write is Claim claim && won.Remove(claim.Id) ? token : (Guid?)null).ToList();
     }
 
-    /// <summary>The rows of <paramref name="ids"/> this batch claimed.</summary>
-    private async Task<HashSet<Guid>> ClaimAsync(WeChatDbContext db, List<Guid> ids)
+    /// <summary>The rows of <paramref name="ids"/> this batch claimed, and the token they carry now.</summary>
+    private async Task<(Guid Token, HashSet<Guid> Claimed)> ClaimAsync(WeChatDbContext db, List<Guid> ids)
     {
         if (ids.Count == 0)
         {
-            return [];
+            return (Guid.Empty, []);
         }
 
         var (token, claimed) = await ClaimDueAsync(db, ids, CancellationToken.None);
-        return claimed == ids.Count
+        return (token, claimed == ids.Count
             ? ids.ToHashSet()
-            : (await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet();
+            : (await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet());
     }
 
     /// <summary>
@@ -298,13 +301,13 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
                 attempt = await _executors[row.Kind].ExecuteAsync(row, scope.ServiceProvider, cancellationToken);
             }
 
-            await FinishAsync(row, attempt);
+            await FinishAsync(row, token, attempt);
         }
 
         return rows.Count;
     }
 
-    private async Task FinishAsync(OutboxMessage message, OutboxAttempt attempt)
+    private async Task FinishAsync(OutboxMessage message, Guid claimToken, OutboxAttempt attempt)
     {
         var attempts = message.Attempts;
         var maxAttempts = _options.Value.MaxAttempts;
@@ -321,7 +324,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
         int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
 
-        await _writes.WriteAsync(new Outcome(message.Id, status, Backoff(attempts), errorCode, error));
+        await _writes.WriteAsync(new Outcome(message.Id, claimToken, status, Backoff(attempts), errorCode, error));
 
         if (status != OutboxStatus.Pending)
         {
@@ -335,17 +338,20 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     }
 
     /// <summary>
-    /// Outcomes of claimed rows: the sent ones (nearly all) in one statement, the rest one by one. Each
-    /// only if the row is still this sender's (Sending), the status tested as in <see cref="IsDueAmong"/>.
+    /// Outcomes of claimed rows: the sent ones (nearly all) in one statement per claim they answer (the
+    /// claims of a busy sender are batched too, so a handful), the rest one by one. Each only if the row
+    /// is still held by the claim it answers (Sending, with that claim's token), the status tested as in
+    /// <see cref="IsDueAmong"/>.
     /// </summary>
     private async Task RecordOutcomesAsync(WeChatDbContext db, List<Outcome> outcomes)
     {
         var now = _time.GetUtcNow();
-        var sent = outcomes.Where(o => o.Status == OutboxStatus.Sent).Select(o => o.Id).ToList();
-        if (sent.Count > 0)
+        foreach (var claim in outcomes.Where(o => o.Status == OutboxStatus.Sent).GroupBy(o => o.ClaimToken))
         {
+            Guid? token = claim.Key;
+            var sent = claim.Select(o => o.Id).ToList();
             await db.OutboxMessages
-                .Where(m => sent.Contains(m.Id) && (int)m.Status + 0 == (int)OutboxStatus.Sending)
+                .Where(m => sent.Contains(m.Id) && (int)m.Status + 0 == (int)OutboxStatus.Sending && m.ClaimToken == token)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, OutboxStatus.Sent)
                     .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
@@ -357,8 +363,9 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         foreach (var outcome in outcomes.Where(o => o.Status != OutboxStatus.Sent))
         {
             var completedAt = outcome.Status == OutboxStatus.Pending ? (DateTimeOffset?)null : now;
+            Guid? token = outcome.ClaimToken;
             await db.OutboxMessages
-                .Where(m => m.Id == outcome.Id && (int)m.Status + 0 == (int)OutboxStatus.Sending)
+                .Where(m => m.Id == outcome.Id && (int)m.Status + 0 == (int)OutboxStatus.Sending && m.ClaimToken == token)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, outcome.Status)
                     .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
@@ -375,8 +382,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// <summary>Writes what is still queued, then stops the writer.</summary>
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
-    /// <summary>The row as the claim left it (one more attempt), from the copy the writer kept.</summary>
-    private static OutboxMessage Claimed(OutboxMessage written) => new()
+    /// <summary>The row as the claim left it (one more attempt, the claim's token), from the copy the writer kept.</summary>
+    private static OutboxMessage Claimed(OutboxMessage written, Guid claimToken) => new()
     {
         Id = written.Id,
         AppId = written.AppId,
@@ -387,6 +394,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         Source = written.Source,
         CreatedAt = written.CreatedAt,
         Status = OutboxStatus.Sending,
+        ClaimToken = claimToken,
         Attempts = written.Attempts + 1,
     };
 
@@ -409,7 +417,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
     private sealed record Claim(Guid Id) : OutboxWrite;
 
-    private sealed record Outcome(Guid Id, OutboxStatus Status, TimeSpan RetryAfter, int? ErrorCode, string? Error) : OutboxWrite;
+    private sealed record Outcome(Guid Id, Guid ClaimToken, OutboxStatus Status, TimeSpan RetryAfter, int? ErrorCode, string? Error) : OutboxWrite;
 
     /// <summary>1 s, 2 s, 4 s … capped at 5 minutes.</summary>
     private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Max(0, attempts - 1))));

@@ -93,6 +93,38 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         Assert.Equal(1, row.Attempts);
     }
 
+    [Fact]
+    public async Task An_outcome_that_lands_after_another_sender_has_claimed_the_row_leaves_that_claim_alone()
+    {
+        _simulator.Platform.Faults.Add(new FaultRule { PathContains = CustomSend, LatencyMilliseconds = 1500 });
+        var id = (await WritePendingRepliesAsync(_first, 1)).Keys.Single();
+        var sending = _first.Get<OutboxSender>().SendAsync(id, CancellationToken.None);
+
+        // While the call is out, the row changes hands as if its lease had run out: the sweeper took it
+        // back and another sender claimed it for a second attempt.
+        await using var db = await _first.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await db.OutboxMessages.AsNoTracking().Where(m => m.Id == id).Select(m => m.Status).SingleAsync() != OutboxStatus.Sending)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the row was never claimed");
+            await Task.Delay(20);
+        }
+
+        Guid? newerClaim = Guid.NewGuid();
+        var newerLease = DateTimeOffset.UtcNow.AddMinutes(1);
+        await db.OutboxMessages.Where(m => m.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(m => m.ClaimToken, newerClaim)
+            .SetProperty(m => m.LeaseUntil, newerLease)
+            .SetProperty(m => m.Attempts, 2));
+
+        Assert.True(await sending.WaitAsync(TimeSpan.FromSeconds(30)));
+        var row = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id);
+        Assert.Equal(OutboxStatus.Sending, row.Status);
+        Assert.Equal(newerClaim, row.ClaimToken);
+        Assert.Null(row.CompletedAt);
+        Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
+    }
+
     /// <summary>Pending replies to followers whose service window is open, committed; id → follower.</summary>
     private async Task<Dictionary<Guid, string>> WritePendingRepliesAsync(WeChatClientHost host, int count)
     {
