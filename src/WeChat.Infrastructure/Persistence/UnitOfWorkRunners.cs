@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using WeChat.Application.Abstractions;
@@ -9,19 +10,69 @@ namespace WeChat.Infrastructure.Persistence;
 
 /// <summary>
 /// One transaction per unit, inside the provider's execution strategy (SQL Server's retrying one
-/// refuses a transaction begun outside it), so a transient failure retries the whole unit.
+/// refuses a transaction begun outside it), so a transient failure retries the whole unit. A commit
+/// whose outcome was lost (the connection dropped while COMMIT was on its way) may have committed:
+/// before retrying, the strategy asks the unit's <see cref="CommitWitness"/> whether it did, so a unit
+/// without an inbox row of its own (an agent's message, queued template messages, a new reply rule, a
+/// hand-off's outcome) is not committed twice.
 /// </summary>
 internal sealed class TransactionPerUnit : IUnitOfWorkRunner
 {
-    public Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+    public Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
+    {
+        var context = (DbContext)db;
+        CommitWitness? witness = null;
+        return context.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
+            async ct =>
+            {
+                witness = null;
+                var result = await work(ct);
+                witness = CommitWitness.Before(context);
+                await context.SaveChangesAsync(ct);
+                witness?.Saved();
+                return result;
+            },
+            ct => witness?.ShowsCommittedAsync(context, ct) ?? Task.FromResult(false),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// A row the unit's commit leaves behind where it can be looked up afterwards: one it added (there if
+    /// the commit happened) or else one it deleted (gone). A unit that only changes rows has no witness
+    /// and is run again; the units that only change rows set values, so a second run changes nothing.
+    /// </summary>
+    private sealed class CommitWitness(EntityEntry entry, bool added)
+    {
+        // Taken once SaveChanges has run: a key the database generates exists only then.
+        private object?[]? _key = added ? null : KeyOf(entry);
+
+        public static CommitWitness? Before(DbContext context)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await work(ct);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return result;
-        }, cancellationToken);
+            var candidates = context.ChangeTracker.Entries().Where(e => !e.Metadata.IsOwned() && !e.Metadata.HasSharedClrType && e.Metadata.FindPrimaryKey() is not null).ToList();
+            return candidates.Find(e => e.State == EntityState.Added) is { } addedRow ? new CommitWitness(addedRow, added: true)
+                : candidates.Find(e => e.State == EntityState.Deleted) is { } deletedRow ? new CommitWitness(deletedRow, added: false)
+                : null;
+        }
+
+        public void Saved() => _key ??= KeyOf(entry);
+
+        public async Task<bool> ShowsCommittedAsync(DbContext context, CancellationToken cancellationToken)
+        {
+            if (_key is null)
+            {
+                return false; // the failure came before the changes were even sent
+            }
+
+            // Find looks in the change tracker first: emptied, it asks the database. A retry empties it anyway.
+            context.ChangeTracker.Clear();
+            var found = await context.FindAsync(entry.Metadata.ClrType, _key, cancellationToken);
+            context.ChangeTracker.Clear();
+            return (found is not null) == added;
+        }
+
+        private static object?[] KeyOf(EntityEntry entry) =>
+            entry.Metadata.FindPrimaryKey()!.Properties.Select(property => entry.Property(property.Name).CurrentValue).ToArray();
+    }
 }
 
 /// <summary>
