@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using WeChat.Application.Abstractions;
@@ -37,38 +38,62 @@ internal sealed class TransactionPerUnit : IUnitOfWorkRunner
     }
 
     /// <summary>
-    /// A row the unit's commit leaves behind where it can be looked up afterwards: one it added (there if
-    /// the commit happened) or else one it deleted (gone). A unit that only changes rows has no witness
-    /// and is run again; the units that only change rows set values, so a second run changes nothing.
+    /// What the unit's commit leaves behind where it can be looked up afterwards: a row only this unit
+    /// can have added (its key new: a Guid it made, or one the database generated), there if the commit
+    /// happened; or, for a unit that only deletes, its rows gone — the end it was for, whoever removed
+    /// them. A natural key is no witness: another process may have added the same row meanwhile. A unit
+    /// without a witness is run again; the units that only change rows set values, so a second run
+    /// changes nothing.
     /// </summary>
-    private sealed class CommitWitness(EntityEntry entry, bool added)
+    private sealed class CommitWitness
     {
-        // Taken once SaveChanges has run: a key the database generates exists only then.
-        private object?[]? _key = added ? null : KeyOf(entry);
+        private readonly List<EntityEntry> _rows;
+        private readonly bool _added;
+
+        // Taken once SaveChanges has run: a key the database generates exists only then, and deleted
+        // rows are detached by then, so theirs are taken before.
+        private List<object?[]>? _keys;
+
+        private CommitWitness(List<EntityEntry> rows, bool added)
+        {
+            _rows = rows;
+            _added = added;
+            _keys = added ? null : rows.Select(KeyOf).ToList();
+        }
 
         public static CommitWitness? Before(DbContext context)
         {
-            var candidates = context.ChangeTracker.Entries().Where(e => !e.Metadata.IsOwned() && !e.Metadata.HasSharedClrType && e.Metadata.FindPrimaryKey() is not null).ToList();
-            return candidates.Find(e => e.State == EntityState.Added) is { } addedRow ? new CommitWitness(addedRow, added: true)
-                : candidates.Find(e => e.State == EntityState.Deleted) is { } deletedRow ? new CommitWitness(deletedRow, added: false)
+            var changed = context.ChangeTracker.Entries()
+                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !e.Metadata.IsOwned() && !e.Metadata.HasSharedClrType)
+                .ToList();
+            return changed.Find(e => e.State == EntityState.Added && HasKeyOfItsOwn(e.Metadata)) is { } added ? new CommitWitness([added], added: true)
+                : changed.Count > 0 && changed.TrueForAll(e => e.State == EntityState.Deleted && e.Metadata.FindPrimaryKey() is not null) ? new CommitWitness(changed, added: false)
                 : null;
         }
 
-        public void Saved() => _key ??= KeyOf(entry);
+        public void Saved() => _keys ??= _rows.Select(KeyOf).ToList();
 
         public async Task<bool> ShowsCommittedAsync(DbContext context, CancellationToken cancellationToken)
         {
-            if (_key is null)
+            if (_keys is null)
             {
                 return false; // the failure came before the changes were even sent
             }
 
             // Find looks in the change tracker first: emptied, it asks the database. A retry empties it anyway.
+            var committed = true;
+            for (var i = 0; i < _rows.Count && committed; i++)
+            {
+                context.ChangeTracker.Clear();
+                committed = await context.FindAsync(_rows[i].Metadata.ClrType, _keys[i], cancellationToken) is not null == _added;
+            }
+
             context.ChangeTracker.Clear();
-            var found = await context.FindAsync(entry.Metadata.ClrType, _key, cancellationToken);
-            context.ChangeTracker.Clear();
-            return (found is not null) == added;
+            return committed;
         }
+
+        private static bool HasKeyOfItsOwn(IEntityType entity) =>
+            entity.FindPrimaryKey()?.Properties is [var key] && (key.ClrType == typeof(Guid) || key.ValueGenerated.HasFlag(ValueGenerated.OnAdd));
 
         private static object?[] KeyOf(EntityEntry entry) =>
             entry.Metadata.FindPrimaryKey()!.Properties.Select(property => entry.Property(property.Name).CurrentValue).ToArray();
