@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using WeChat.Application.Replies;
 using WeChat.IntegrationTests.Infrastructure;
 using WeChat.Simulator.Callbacks;
@@ -29,6 +32,31 @@ public sealed class ChatAttachTests
         var reply = Assert.Single(shown);
         Assert.Equal(follower, reply.Json()!["touser"]!.GetValue<string>());
         Assert.Equal(DefaultReplyRules.Help, PipelineHarness.ContentOf(reply));
+    }
+
+    [Fact]
+    public async Task An_attached_chat_keeps_showing_replies_after_an_answer_it_could_not_read()
+    {
+        // A control API whose call list comes back as an error page twice before it answers properly.
+        const string follower = "oChatGarbled01";
+        var polls = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapGet("/_sim/accounts", () => Results.Json(new[] { new { appId = "wxgarbled", callbackUrl = "http://127.0.0.1:9/" } }));
+        app.MapGet("/_sim/calls/sequence", () => Results.Json(new { sequence = 0 }));
+        app.MapGet("/_sim/calls", () => Interlocked.Increment(ref polls) <= 2
+            ? Results.Content("<html>upstream hiccup</html>", "text/html")
+            : Results.Json(new[] { new RecordedCall(1, DateTimeOffset.UtcNow, "POST", "/cgi-bin/message/custom/send", "wxgarbled", string.Empty, $$"""{"touser":"{{follower}}"}""", 200, 0, true) }));
+        await app.StartAsync();
+        var shown = new ConcurrentQueue<RecordedCall>();
+
+        await using (await AttachedChatPlatform.ConnectAsync(new Uri(app.Urls.Single() + "/"), appId: null, follower, shown.Enqueue))
+        {
+            await PipelineHarness.WaitUntilAsync(() => !shown.IsEmpty, TimeSpan.FromSeconds(30), "the reply after two unreadable answers", () => $"{polls} poll(s)");
+        }
+
+        Assert.Equal(follower, Assert.Single(shown).Json()!["touser"]!.GetValue<string>());
     }
 
     [Fact]

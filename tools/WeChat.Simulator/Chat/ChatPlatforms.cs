@@ -143,9 +143,11 @@ internal sealed class AttachedChatPlatform : IChatPlatform
                         since = Math.Max(since, call.Sequence);
                     }
                 }
-                catch (HttpRequestException ex)
+                catch (Exception ex) when (!_stopping.IsCancellationRequested)
                 {
-                    Console.WriteLine($"(the simulator did not answer: {ex.Message})");
+                    // A timeout, a refused connection or an answer that is not the call list: say so and
+                    // keep polling, or the chat would go on without ever showing a reply again.
+                    Console.WriteLine($"(could not read the replies from the simulator: {ex.Message})");
                 }
             }
         }
