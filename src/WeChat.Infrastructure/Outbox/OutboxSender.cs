@@ -35,6 +35,11 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// <summary>Rows per claim or outcome statement: far below any provider's parameter limit.</summary>
     private const int MaxRowsPerWrite = 100;
 
+    /// <summary>Tries at writing an outcome, 0.5 s and 1 s apart: well inside the fifth of a lease an attempt leaves for it.</summary>
+    private const int OutcomeWriteAttempts = 3;
+
+    private static readonly TimeSpan OutcomeWriteRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly IDbContextFactory<WeChatDbContext> _databases;
     private readonly IServiceScopeFactory _scopes;
     private readonly IDatabaseWriteGate _writeGate;
@@ -103,16 +108,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         // that may have left (a lost broker connection cancels the consume) would strand a delivered
         // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound each
         // call; the attempt as a whole ends before the claim's lease (below).
-        OutboxMessage message;
-        if (known is null)
-        {
-            await using var db = await _databases.CreateDbContextAsync(CancellationToken.None);
-            message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None);
-        }
-        else
-        {
-            message = Claimed(known, claimToken);
-        }
+        var message = known is null ? await ReadClaimedAsync(id, claimToken) : Claimed(known, claimToken);
 
         // Past the lease the sweeper takes the row back (a customer-service message as Unconfirmed, other
         // work to be done again) while this attempt would still be going — two senders at once, and this
@@ -139,6 +135,25 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
         await FinishAsync(message, claimToken, attempt);
         return true;
+    }
+
+    /// <summary>
+    /// The row just claimed, read after the claim so its attempt count is the claim's. If it cannot be
+    /// read, nothing has left yet: the row is given back for a later attempt, rather than left Sending
+    /// for the sweeper to count as Unconfirmed once the lease runs out.
+    /// </summary>
+    private async Task<OutboxMessage> ReadClaimedAsync(Guid id, Guid claimToken)
+    {
+        try
+        {
+            await using var db = await _databases.CreateDbContextAsync(CancellationToken.None);
+            return await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await RecordAsync(new Outcome(id, claimToken, OutboxStatus.Pending, Backoff(1), null, "the claimed row could not be read: " + ex.GetType().Name));
+            throw;
+        }
     }
 
     /// <summary>
@@ -324,7 +339,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         var error = attempt.Error is { Length: > 500 } text ? text[..500] : attempt.Error;
         int? errorCode = attempt.ErrorCode == 0 ? null : attempt.ErrorCode;
 
-        await _writes.WriteAsync(new Outcome(message.Id, claimToken, status, Backoff(attempts), errorCode, error));
+        await RecordAsync(new Outcome(message.Id, claimToken, status, Backoff(attempts), errorCode, error));
 
         if (status != OutboxStatus.Pending)
         {
@@ -334,6 +349,28 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         if (status != OutboxStatus.Sent)
         {
             LogNotSent(_logger, message.Kind, message.Id, message.AppId, status, attempt.Failure, attempt.ErrorCode, attempts);
+        }
+    }
+
+    /// <summary>
+    /// Writes an outcome, trying again a few times if its batch fails: an outcome never written leaves
+    /// the row Sending, and once the lease runs out the sweeper takes a reply that was delivered (or
+    /// never left) for one that may have been. The attempt limit leaves a fifth of the lease for this.
+    /// </summary>
+    private async Task RecordAsync(Outcome outcome)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _writes.WriteAsync(outcome);
+                return;
+            }
+            catch (Exception ex) when (attempt < OutcomeWriteAttempts)
+            {
+                LogOutcomeWriteFailed(_logger, ex, outcome.Id, attempt);
+                await Task.Delay(OutcomeWriteRetryDelay * attempt, _time);
+            }
         }
     }
 
@@ -430,6 +467,9 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Recovered outbox rows abandoned mid-send: {Unconfirmed} unconfirmed customer-service message(s), {Retried} other row(s) retried")]
     private static partial void LogRecovered(ILogger logger, int unconfirmed, int retried);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Writing the outcome of outbox {OutboxId} failed (try {Try}); trying again")]
+    private static partial void LogOutcomeWriteFailed(ILogger logger, Exception exception, Guid outboxId, int @try);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Immediate send of outbox {OutboxId} failed; the sweeper will retry it")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, Guid outboxId);

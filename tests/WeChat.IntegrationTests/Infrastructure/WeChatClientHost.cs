@@ -29,7 +29,8 @@ public sealed class WeChatClientHost : IAsyncDisposable
         string databasePath,
         IEnumerable<SimulatedAccountOptions> accounts,
         TimeProvider? time = null,
-        IDictionary<string, string?>? extraSettings = null)
+        IDictionary<string, string?>? extraSettings = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var settings = TestAccounts.Settings(accounts);
         settings["WeChat:ApiBaseUrl"] = simulator.ToString();
@@ -50,6 +51,8 @@ public sealed class WeChatClientHost : IAsyncDisposable
         {
             builder.Services.Replace(ServiceDescriptor.Singleton(time));
         }
+
+        configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
         await host.StartAsync();

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using WeChat.Application.Outbox;
 using WeChat.Domain.Outbox;
@@ -123,6 +125,80 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         Assert.Equal(newerClaim, row.ClaimToken);
         Assert.Null(row.CompletedAt);
         Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
+    }
+
+    [Fact]
+    public async Task An_outcome_whose_first_write_fails_is_written_on_a_later_try()
+    {
+        using var database = new TempDatabase();
+        var outcomeWrites = new FailingCommands(sql => sql.StartsWith("UPDATE", StringComparison.Ordinal) && sql.Contains("\"CompletedAt\"", StringComparison.Ordinal), times: 1);
+        await using var sender = await StartSenderAsync(database, outcomeWrites);
+        var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
+
+        Assert.True(await sender.Get<OutboxSender>().SendAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, outcomeWrites.Matched);
+        var row = await ReadAsync(sender, id);
+        Assert.Equal(OutboxStatus.Sent, row.Status);
+        Assert.Null(row.LeaseUntil);
+        Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
+    }
+
+    [Fact]
+    public async Task A_row_that_cannot_be_read_after_its_claim_is_given_back_unsent()
+    {
+        using var database = new TempDatabase();
+        var rowReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"Payload\"", StringComparison.Ordinal), times: 1);
+        await using var sender = await StartSenderAsync(database, rowReads);
+        var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
+
+        // The sweeper's path: it knows only the id, so it reads the row once it has claimed it.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sender.Get<OutboxSender>().SendAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var row = await ReadAsync(sender, id);
+        Assert.Equal(OutboxStatus.Pending, row.Status);
+        Assert.Null(row.LeaseUntil);
+        Assert.StartsWith("the claimed row could not be read", row.LastError);
+        Assert.DoesNotContain(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
+    }
+
+    private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing) =>
+        WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], configureServices: services =>
+            services.ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(failing)));
+
+    private static async Task<OutboxMessage> ReadAsync(WeChatClientHost host, Guid id)
+    {
+        await using var db = await host.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        return await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id);
+    }
+
+    /// <summary>Fails the first statements that match, as a database that went away for a moment would.</summary>
+    private sealed class FailingCommands(Func<string, bool> matches, int times) : DbCommandInterceptor
+    {
+        private int _matched;
+
+        /// <summary>Matching statements seen: the failed ones and those let through after them.</summary>
+        public int Matched => Volatile.Read(ref _matched);
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            FailIfMatching(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            FailIfMatching(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private void FailIfMatching(DbCommand command)
+        {
+            if (matches(command.CommandText.TrimStart()) && Interlocked.Increment(ref _matched) <= times)
+            {
+                throw new InvalidOperationException("the database went away for a moment");
+            }
+        }
     }
 
     /// <summary>Pending replies to followers whose service window is open, committed; id → follower.</summary>
