@@ -84,6 +84,15 @@ public sealed partial class PlatformOperations(
         return purged;
     }
 
+    /// <summary>Deletes the commit records of units of work older than the cutoff: they are looked up only seconds after their commit.</summary>
+    public async Task<int> PurgeUnitOfWorkCommitsAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
+    {
+        var cutoff = time.GetUtcNow() - olderThan;
+        var purged = await PurgeAsync(db => db.UnitOfWorkCommits.Where(c => c.CommittedAt < cutoff).OrderBy(c => c.CommittedAt), batchSize, cancellationToken);
+        LogPurged(logger, purged, "unit-of-work commit records", cutoff);
+        return purged;
+    }
+
     /// <summary>
     /// Deletes outbox rows that finished (Sent, Failed, Unconfirmed) before the cutoff. Pending and
     /// Sending rows are never touched, however old: they are work still to do.

@@ -6,8 +6,8 @@ using WeChat.Application.Configuration;
 namespace WeChat.Infrastructure.Operations;
 
 /// <summary>
-/// Every hour (in the workers): purges inbox rows past <c>Inbox:RetentionDays</c> and finished outbox
-/// rows past <c>Outbox:RetentionDays</c>, a batch per statement.
+/// Every hour (in the workers): purges inbox rows past <c>Inbox:RetentionDays</c>, finished outbox
+/// rows past <c>Outbox:RetentionDays</c> and units of work's commit records past an hour, a batch per statement.
 /// </summary>
 public sealed partial class RetentionJanitor(
     PlatformOperations operations,
@@ -25,25 +25,31 @@ public sealed partial class RetentionJanitor(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One round. Each purge on its own: one that fails (a table locked for hours) does not keep the other from running.</summary>
+    /// <summary>
+    /// Commit records of units of work (SQL Server writes one per unit) are kept an hour: they are looked
+    /// for only right after a commit whose answer was lost.
+    /// </summary>
+    public static readonly TimeSpan UnitOfWorkCommitRetention = TimeSpan.FromHours(1);
+
+    /// <summary>One round. Each purge on its own: one that fails (a table locked for hours) does not keep the others from running.</summary>
     public async Task PurgeAsync(CancellationToken cancellationToken)
     {
-        try
+        var purges = new (string Table, Func<Task<int>> Purge)[]
         {
-            await operations.PurgeInboxAsync(TimeSpan.FromDays(inbox.Value.RetentionDays), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+            ("inbox", () => operations.PurgeInboxAsync(TimeSpan.FromDays(inbox.Value.RetentionDays), cancellationToken)),
+            ("outbox", () => operations.PurgeOutboxAsync(TimeSpan.FromDays(outbox.Value.RetentionDays), cancellationToken)),
+            ("unit-of-work commit records", () => operations.PurgeUnitOfWorkCommitsAsync(UnitOfWorkCommitRetention, cancellationToken)),
+        };
+        foreach (var (table, purge) in purges)
         {
-            LogPurgeFailed(logger, ex, "inbox");
-        }
-
-        try
-        {
-            await operations.PurgeOutboxAsync(TimeSpan.FromDays(outbox.Value.RetentionDays), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogPurgeFailed(logger, ex, "outbox");
+            try
+            {
+                await purge();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPurgeFailed(logger, ex, table);
+            }
         }
     }
 

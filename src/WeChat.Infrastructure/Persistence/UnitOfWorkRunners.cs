@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using WeChat.Application.Abstractions;
@@ -12,91 +10,31 @@ namespace WeChat.Infrastructure.Persistence;
 /// <summary>
 /// One transaction per unit, inside the provider's execution strategy (SQL Server's retrying one
 /// refuses a transaction begun outside it), so a transient failure retries the whole unit. A commit
-/// whose outcome was lost (the connection dropped while COMMIT was on its way) may have committed:
-/// before retrying, the strategy asks the unit's <see cref="CommitWitness"/> whether it did, so a unit
-/// without an inbox row of its own (an agent's message, queued template messages, a new reply rule, a
-/// hand-off's outcome) is not committed twice.
+/// whose answer was lost (the connection dropped while COMMIT was on its way) may have committed, so
+/// each unit also writes a <see cref="UnitOfWorkCommit"/> row with an id of its own, and before
+/// retrying, the strategy looks for it: found, the unit committed and its result stands. Without it a
+/// unit with no inbox row (an agent's message, queued template messages, a new reply rule, a
+/// hand-off's outcome) committed twice, and a rule's deletion answered 404. What the unit itself wrote
+/// is no witness: a handler may save part of it before the end, and rows with natural keys can come
+/// from another process meanwhile.
 /// </summary>
-internal sealed class TransactionPerUnit : IUnitOfWorkRunner
+internal sealed class TransactionPerUnit(TimeProvider time) : IUnitOfWorkRunner
 {
     public Task<TResult> RunAsync<TResult>(IApplicationDbContext db, Func<CancellationToken, ValueTask<TResult>> work, CancellationToken cancellationToken)
     {
-        var context = (DbContext)db;
-        CommitWitness? witness = null;
+        var context = (WeChatDbContext)db;
+        var commit = Guid.Empty;
         return context.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
             async ct =>
             {
-                witness = null;
                 var result = await work(ct);
-                witness = CommitWitness.Before(context);
+                commit = Guid.CreateVersion7(time.GetUtcNow());
+                context.UnitOfWorkCommits.Add(new UnitOfWorkCommit { Id = commit, CommittedAt = time.GetUtcNow() });
                 await context.SaveChangesAsync(ct);
-                witness?.Saved();
                 return result;
             },
-            ct => witness?.ShowsCommittedAsync(context, ct) ?? Task.FromResult(false),
+            ct => context.UnitOfWorkCommits.AsNoTracking().AnyAsync(c => c.Id == commit, ct),
             cancellationToken);
-    }
-
-    /// <summary>
-    /// What the unit's commit leaves behind where it can be looked up afterwards: a row only this unit
-    /// can have added (its key new: a Guid it made, or one the database generated), there if the commit
-    /// happened; or, for a unit that only deletes, its rows gone — the end it was for, whoever removed
-    /// them. A natural key is no witness: another process may have added the same row meanwhile. A unit
-    /// without a witness is run again; the units that only change rows set values, so a second run
-    /// changes nothing.
-    /// </summary>
-    private sealed class CommitWitness
-    {
-        private readonly List<EntityEntry> _rows;
-        private readonly bool _added;
-
-        // Taken once SaveChanges has run: a key the database generates exists only then, and deleted
-        // rows are detached by then, so theirs are taken before.
-        private List<object?[]>? _keys;
-
-        private CommitWitness(List<EntityEntry> rows, bool added)
-        {
-            _rows = rows;
-            _added = added;
-            _keys = added ? null : rows.Select(KeyOf).ToList();
-        }
-
-        public static CommitWitness? Before(DbContext context)
-        {
-            var changed = context.ChangeTracker.Entries()
-                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !e.Metadata.IsOwned() && !e.Metadata.HasSharedClrType)
-                .ToList();
-            return changed.Find(e => e.State == EntityState.Added && HasKeyOfItsOwn(e.Metadata)) is { } added ? new CommitWitness([added], added: true)
-                : changed.Count > 0 && changed.TrueForAll(e => e.State == EntityState.Deleted && e.Metadata.FindPrimaryKey() is not null) ? new CommitWitness(changed, added: false)
-                : null;
-        }
-
-        public void Saved() => _keys ??= _rows.Select(KeyOf).ToList();
-
-        public async Task<bool> ShowsCommittedAsync(DbContext context, CancellationToken cancellationToken)
-        {
-            if (_keys is null)
-            {
-                return false; // the failure came before the changes were even sent
-            }
-
-            // Find looks in the change tracker first: emptied, it asks the database. A retry empties it anyway.
-            var committed = true;
-            for (var i = 0; i < _rows.Count && committed; i++)
-            {
-                context.ChangeTracker.Clear();
-                committed = await context.FindAsync(_rows[i].Metadata.ClrType, _keys[i], cancellationToken) is not null == _added;
-            }
-
-            context.ChangeTracker.Clear();
-            return committed;
-        }
-
-        private static bool HasKeyOfItsOwn(IEntityType entity) =>
-            entity.FindPrimaryKey()?.Properties is [var key] && (key.ClrType == typeof(Guid) || key.ValueGenerated.HasFlag(ValueGenerated.OnAdd));
-
-        private static object?[] KeyOf(EntityEntry entry) =>
-            entry.Metadata.FindPrimaryKey()!.Properties.Select(property => entry.Property(property.Name).CurrentValue).ToArray();
     }
 }
 

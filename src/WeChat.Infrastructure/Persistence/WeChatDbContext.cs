@@ -35,6 +35,8 @@ public abstract class WeChatDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<TemplateMessage> TemplateMessages => Set<TemplateMessage>();
 
+    internal DbSet<UnitOfWorkCommit> UnitOfWorkCommits => Set<UnitOfWorkCommit>();
+
     /// <summary>
     /// While a scope holds this pooled context (<see cref="ScopedContext{TContext}"/>), only the scope's
     /// end returns it to the pool. The container disposes it once for every name it was resolved by, and

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using WeChat.Infrastructure.Operations;
+using WeChat.Infrastructure.Outbox;
 using WeChat.Simulator;
 
 namespace WeChat.IntegrationTests.Infrastructure;
@@ -61,4 +63,21 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     }
 
     private sealed class ForwardingHandler : DelegatingHandler;
+}
+
+public static class ScheduledWriters
+{
+    /// <summary>
+    /// Takes out what writes on a schedule of its own (the outbox sweeper, the retention janitor): queued
+    /// behind a lock a test holds, or committing while a test injects a fault, it would get in the way.
+    /// </summary>
+    public static IServiceCollection WithoutScheduledWriters(this IServiceCollection services)
+    {
+        foreach (var scheduled in services.Where(service => service.ImplementationType == typeof(OutboxSweeper) || service.ImplementationType == typeof(RetentionJanitor)).ToList())
+        {
+            services.Remove(scheduled);
+        }
+
+        return services;
+    }
 }

@@ -22,6 +22,28 @@ public sealed class RetentionJanitorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unit_of_work_commit_records_are_kept_an_hour()
+    {
+        var databases = _host.Get<IDbContextFactory<WeChatDbContext>>();
+        var old = Guid.CreateVersion7();
+        var recent = Guid.CreateVersion7();
+        await using (var db = await databases.CreateDbContextAsync())
+        {
+            db.UnitOfWorkCommits.AddRange(
+                new UnitOfWorkCommit { Id = old, CommittedAt = DateTimeOffset.UtcNow.AddMinutes(-61) },
+                new UnitOfWorkCommit { Id = recent, CommittedAt = DateTimeOffset.UtcNow.AddMinutes(-59) });
+            await db.SaveChangesAsync();
+        }
+
+        await ActivatorUtilities.CreateInstance<RetentionJanitor>(_host.Services).PurgeAsync(CancellationToken.None);
+
+        await using (var db = await databases.CreateDbContextAsync())
+        {
+            Assert.Equal([recent], await db.UnitOfWorkCommits.Select(c => c.Id).ToListAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_failing_inbox_purge_does_not_keep_finished_outbox_rows_from_being_purged()
     {
         var databases = _host.Get<IDbContextFactory<WeChatDbContext>>();

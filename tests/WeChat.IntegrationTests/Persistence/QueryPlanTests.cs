@@ -96,6 +96,7 @@ public sealed partial class QueryPlanTests : IAsyncLifetime
         var operations = services.GetRequiredService<PlatformOperations>();
         await operations.PurgeOutboxAsync(TimeSpan.FromDays(7), CancellationToken.None);
         await operations.PurgeInboxAsync(TimeSpan.FromDays(7), CancellationToken.None);
+        await operations.PurgeUnitOfWorkCommitsAsync(RetentionJanitor.UnitOfWorkCommitRetention, CancellationToken.None);
         _captured.Recording = false;
 
         var statements = _captured.Distinct();

@@ -7,8 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using WeChat.Application.Abstractions;
 using WeChat.Domain.Followers;
-using WeChat.Infrastructure.Operations;
-using WeChat.Infrastructure.Outbox;
 using WeChat.Infrastructure.Persistence;
 using WeChat.IntegrationTests.Infrastructure;
 
@@ -35,13 +33,8 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
             services =>
             {
                 services.UseSqlServerLikeRetries().ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(_commits))
-                    .AddSingleton<ILoggerProvider>(new FakeLoggerProvider(_log));
-                // Nothing writes on a schedule of its own here: the outbox sweeper or the retention janitor,
-                // queued behind a lock a test holds, would keep the unit under test from SQLite's lock.
-                foreach (var scheduled in services.Where(service => service.ImplementationType == typeof(OutboxSweeper) || service.ImplementationType == typeof(RetentionJanitor)).ToList())
-                {
-                    services.Remove(scheduled);
-                }
+                    .AddSingleton<ILoggerProvider>(new FakeLoggerProvider(_log))
+                    .WithoutScheduledWriters();
             });
         _ = _platform.Api.Services; // starts the host: migrations applied
     }

@@ -1,7 +1,12 @@
 using System.Data.Common;
+using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WeChat.Application.Abstractions;
+using WeChat.Application.ReplyRules;
 using WeChat.Domain.Replies;
 using WeChat.Infrastructure.Persistence;
 using WeChat.IntegrationTests.Infrastructure;
@@ -12,165 +17,127 @@ namespace WeChat.IntegrationTests.Persistence;
 /// SQL Server runs each unit in a transaction of its own inside its retrying execution strategy. A
 /// connection that drops while COMMIT is on its way leaves the outcome unknown; the strategy retries,
 /// and a unit without an inbox row (an agent's message, a new reply rule) must not commit twice. SQL
-/// Server cannot run here: a SQLite file stands in, with a strategy that retries what the
-/// interceptor throws at the commit, before or after it happened.
+/// Server cannot run here: the platform runs on a SQLite file with SQL Server's unit-of-work runner and
+/// a strategy that retries what the interceptor throws at a commit, before or after it happened. The
+/// commands are the real ones, sent through the mediator.
 /// </summary>
 public sealed class TransactionPerUnitTests : IAsyncLifetime
 {
-    private const string AppId = "wxunitcommit";
-
-    private readonly TempDatabase _database = new();
     private readonly CommitFaults _faults = new();
-    private readonly TransactionPerUnit _units = new();
+    private EmbeddedPlatform _platform = null!;
 
     public async Task InitializeAsync()
     {
-        await using var db = Open(withFaults: false);
-        await db.Database.MigrateAsync();
-    }
-
-    public Task DisposeAsync()
-    {
-        _database.Dispose();
-        return Task.CompletedTask;
-    }
-
-    [Fact]
-    public async Task A_unit_whose_commit_happened_but_was_not_acknowledged_is_not_run_again()
-    {
-        await using var db = Open(withFaults: true);
-        _faults.LoseAcknowledgementOfNextCommit = true;
-        var runs = 0;
-
-        var added = await _units.RunAsync(db, _ =>
-        {
-            runs++;
-            var rule = NewRule("after lost ack");
-            db.ReplyRules.Add(rule);
-            return ValueTask.FromResult(rule);
-        }, CancellationToken.None);
-
-        Assert.Equal(1, runs);
-        Assert.Equal(["after lost ack"], await StoredRuleNamesAsync());
-        Assert.True(_faults.Thrown);
-        Assert.NotEqual(0, added.Id);
-    }
-
-    [Fact]
-    public async Task A_unit_that_deleted_a_row_and_lost_its_commits_acknowledgement_still_reports_what_it_did()
-    {
-        long seeded;
-        await using (var seed = Open(withFaults: false))
-        {
-            var rule = NewRule("to delete");
-            seed.ReplyRules.Add(rule);
-            await seed.SaveChangesAsync();
-            seeded = rule.Id;
-        }
-
-        await using var db = Open(withFaults: true);
-        _faults.LoseAcknowledgementOfNextCommit = true;
-        var runs = 0;
-
-        var deleted = await _units.RunAsync(db, async ct =>
-        {
-            runs++;
-            db.ChangeTracker.Clear();
-            var rule = await db.ReplyRules.FindAsync([seeded], ct);
-            if (rule is null)
+        _platform = await EmbeddedPlatform.StartAsync(
+            TestAccounts.Create("uow"),
+            new Dictionary<string, string?>(),
+            services =>
             {
-                return false;
-            }
+                services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkRunner, TransactionPerUnit>());
+                services.ConfigureDbContext<SqliteWeChatDbContext>(db => db
+                    .UseSqlite(sqlite => sqlite.ExecutionStrategy(dependencies => new RetryingOnCommitFaults(dependencies)))
+                    .AddInterceptors(_faults));
+                services.WithoutScheduledWriters();
+            });
+        _ = _platform.Api.Services; // starts the host: migrations applied
+    }
 
-            db.ReplyRules.Remove(rule);
-            return true;
-        }, CancellationToken.None);
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
+    private string AppId => _platform.Account.AppId;
+
+    [Fact]
+    public async Task A_rule_created_by_a_unit_whose_commit_answer_was_lost_is_created_once()
+    {
+        var fault = _faults.LoseAnswerOfNextCommit();
+
+        var created = await SendAsync(new CreateReplyRule(AppId, Rule("after a lost answer")));
+
+        Assert.True(fault.Happened);
+        Assert.Equal(["after a lost answer"], await StoredRuleNamesAsync());
+        Assert.Equal(created.Id, (await StoredRuleIdsAsync()).Single());
+    }
+
+    [Fact]
+    public async Task A_rule_deleted_by_a_unit_whose_commit_answer_was_lost_is_reported_deleted()
+    {
+        var created = await SendAsync(new CreateReplyRule(AppId, Rule("to delete")));
+        var fault = _faults.LoseAnswerOfNextCommit();
+
+        var deleted = await SendAsync(new DeleteReplyRule(AppId, created.Id));
+
+        Assert.True(fault.Happened);
         Assert.True(deleted);
-        Assert.Equal(1, runs);
         Assert.Empty(await StoredRuleNamesAsync());
     }
 
     [Fact]
     public async Task A_unit_whose_commit_failed_runs_again_and_commits_once()
     {
-        await using var db = Open(withFaults: true);
-        _faults.FailNextCommit = true;
-        var runs = 0;
+        var fault = _faults.FailNextCommit();
 
-        await _units.RunAsync(db, _ =>
-        {
-            runs++;
-            db.ChangeTracker.Clear();
-            db.ReplyRules.Add(NewRule("after failed commit"));
-            return ValueTask.FromResult(true);
-        }, CancellationToken.None);
+        await SendAsync(new CreateReplyRule(AppId, Rule("after a failed commit")));
 
-        Assert.Equal(2, runs);
-        Assert.Equal(["after failed commit"], await StoredRuleNamesAsync());
+        Assert.True(fault.Happened);
+        Assert.Equal(["after a failed commit"], await StoredRuleNamesAsync());
     }
 
-    private SqliteWeChatDbContext Open(bool withFaults)
+    private async Task<TResponse> SendAsync<TResponse>(ICommand<TResponse> command)
     {
-        var options = new DbContextOptionsBuilder<SqliteWeChatDbContext>()
-            .UseSqlite(_database.ConnectionString, sqlite => sqlite.ExecutionStrategy(dependencies => new RetryingOnCommitFaults(dependencies)));
-        if (withFaults)
-        {
-            options.AddInterceptors(_faults);
-        }
-
-        return new SqliteWeChatDbContext(options.Options);
+        await using var scope = _platform.Api.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command);
     }
 
     private async Task<List<string>> StoredRuleNamesAsync()
     {
-        await using var db = Open(withFaults: false);
-        return await db.ReplyRules.AsNoTracking().Where(r => r.AppId == AppId).Select(r => r.Name).ToListAsync();
+        await using var db = await _platform.Api.Services.GetRequiredService<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        return await db.ReplyRules.AsNoTracking().Where(r => r.AppId == AppId && r.Pattern!.StartsWith("uow:")).Select(r => r.Name).ToListAsync();
     }
 
-    private static ReplyRule NewRule(string name) => new()
+    private async Task<List<long>> StoredRuleIdsAsync()
     {
-        AppId = AppId,
-        Name = name,
-        Trigger = ReplyTrigger.Text,
-        Match = TextMatch.Exact,
-        Pattern = name,
-        Reply = new TextReply(name),
-        CreatedAt = DateTimeOffset.UtcNow,
-        UpdatedAt = DateTimeOffset.UtcNow,
-    };
+        await using var db = await _platform.Api.Services.GetRequiredService<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        return await db.ReplyRules.AsNoTracking().Where(r => r.AppId == AppId && r.Pattern!.StartsWith("uow:")).Select(r => r.Id).ToListAsync();
+    }
+
+    private static ReplyRuleInput Rule(string name) => new(name, ReplyTrigger.Text, TextMatch.Exact, "uow:" + name, Priority: 0, Enabled: true, new TextReply(name));
+
+    /// <summary>A fault for the next commit made on the test's own path (an async-local flag), not a background writer's.</summary>
+    private sealed class Fault(bool afterCommit)
+    {
+        public bool AfterCommit { get; } = afterCommit;
+
+        public bool Happened { get; set; }
+    }
 
     /// <summary>The connection dropping around COMMIT: before it reached the database, or after, with its answer lost.</summary>
     private sealed class CommitFaults : DbTransactionInterceptor
     {
-        public bool FailNextCommit { get; set; }
+        private readonly AsyncLocal<Fault?> _next = new();
 
-        public bool LoseAcknowledgementOfNextCommit { get; set; }
+        public Fault FailNextCommit() => _next.Value = new Fault(afterCommit: false);
 
-        public bool Thrown { get; private set; }
+        public Fault LoseAnswerOfNextCommit() => _next.Value = new Fault(afterCommit: true);
 
         public override ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
         {
-            if (FailNextCommit)
-            {
-                FailNextCommit = false;
-                Thrown = true;
-                throw new CommitFaultException("connection lost before COMMIT reached the database");
-            }
-
+            ThrowIfDue(afterCommit: false);
             return ValueTask.FromResult(result);
         }
 
         public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
         {
-            if (LoseAcknowledgementOfNextCommit)
-            {
-                LoseAcknowledgementOfNextCommit = false;
-                Thrown = true;
-                throw new CommitFaultException("connection lost before COMMIT's answer came back");
-            }
-
+            ThrowIfDue(afterCommit: true);
             return Task.CompletedTask;
+        }
+
+        private void ThrowIfDue(bool afterCommit)
+        {
+            if (_next.Value is { Happened: false } fault && fault.AfterCommit == afterCommit)
+            {
+                fault.Happened = true;
+                throw new CommitFaultException(afterCommit ? "connection lost before COMMIT's answer came back" : "connection lost before COMMIT reached the database");
+            }
         }
     }
 

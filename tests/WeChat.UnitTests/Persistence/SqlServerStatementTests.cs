@@ -33,6 +33,7 @@ public sealed class SqlServerStatementTests
 
         await operations.PurgeOutboxAsync(TimeSpan.FromDays(7), CancellationToken.None);
         await operations.PurgeInboxAsync(TimeSpan.FromDays(7), CancellationToken.None);
+        await operations.PurgeUnitOfWorkCommitsAsync(RetentionJanitor.UnitOfWorkCommitRetention, CancellationToken.None);
 
         Assert.Collection(
             captured.Statements,
@@ -48,6 +49,11 @@ public sealed class SqlServerStatementTests
                 Assert.StartsWith("DELETE FROM [i]\nFROM [InboxEntries] AS [i]", inbox, StringComparison.Ordinal);
                 Assert.Contains("SELECT TOP(@p) [i0].[Id]", inbox, StringComparison.Ordinal);
                 Assert.Contains("ORDER BY [i0].[ProcessedAt]", inbox, StringComparison.Ordinal); // IX_InboxEntries_ProcessedAt
+            },
+            commits =>
+            {
+                Assert.StartsWith("DELETE FROM [u]\nFROM [UnitOfWorkCommits] AS [u]", commits, StringComparison.Ordinal);
+                Assert.Contains("ORDER BY [u0].[CommittedAt]", commits, StringComparison.Ordinal); // IX_UnitOfWorkCommits_CommittedAt
             });
     }
 

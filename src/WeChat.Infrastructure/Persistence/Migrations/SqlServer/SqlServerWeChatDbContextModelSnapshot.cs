@@ -500,6 +500,21 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.ToTable("TemplateMessages", (string)null);
                 });
+
+            modelBuilder.Entity("WeChat.Infrastructure.Persistence.UnitOfWorkCommit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("CommittedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommittedAt");
+
+                    b.ToTable("UnitOfWorkCommits", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

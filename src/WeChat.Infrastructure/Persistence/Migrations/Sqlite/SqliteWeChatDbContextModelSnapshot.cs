@@ -487,6 +487,21 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.ToTable("TemplateMessages", (string)null);
                 });
+
+            modelBuilder.Entity("WeChat.Infrastructure.Persistence.UnitOfWorkCommit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CommittedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommittedAt");
+
+                    b.ToTable("UnitOfWorkCommits", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }
