@@ -35,7 +35,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// <summary>Rows per claim or outcome statement: far below any provider's parameter limit.</summary>
     private const int MaxRowsPerWrite = 100;
 
-    /// <summary>Tries at writing an outcome, 0.5 s and 1 s apart: well inside the fifth of a lease an attempt leaves for it.</summary>
+    /// <summary>Tries at writing an outcome, 0.5 s and 1 s apart (on SQL Server each also retried by the execution strategy).</summary>
     private const int OutcomeWriteAttempts = 3;
 
     private static readonly TimeSpan OutcomeWriteRetryDelay = TimeSpan.FromMilliseconds(500);
@@ -99,7 +99,13 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         // Once queued, the claim is awaited whatever the caller's token says: a claimed row nobody sends
         // would sit in Sending until its lease ran out and then count as Unconfirmed.
         cancellationToken.ThrowIfCancellationRequested();
-        if (await _writes.WriteAsync(new Claim(id)) is not { } claimToken)
+
+        // The sweeper knows only the id. The row is read before the claim, so a read that fails leaves it
+        // as it was; read after, it would be left Sending and count as Unconfirmed once the lease ran
+        // out, though it never left. Its attempt count can be one behind if another sender tried it in
+        // between: at worst one more try.
+        known ??= await ReadAsync(id);
+        if (known is null || await _writes.WriteAsync(new Claim(id)) is not { } claimToken)
         {
             return false;
         }
@@ -108,7 +114,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         // that may have left (a lost broker connection cancels the consume) would strand a delivered
         // reply as Unconfirmed. WeChat:ApiAttemptTimeoutSeconds and the resilience pipeline bound each
         // call; the attempt as a whole ends before the claim's lease (below).
-        var message = known is null ? await ReadClaimedAsync(id, claimToken) : Claimed(known, claimToken);
+        var message = Claimed(known, claimToken);
 
         // Past the lease the sweeper takes the row back (a customer-service message as Unconfirmed, other
         // work to be done again) while this attempt would still be going — two senders at once, and this
@@ -137,23 +143,10 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         return true;
     }
 
-    /// <summary>
-    /// The row just claimed, read after the claim so its attempt count is the claim's. If it cannot be
-    /// read, nothing has left yet: the row is given back for a later attempt, rather than left Sending
-    /// for the sweeper to count as Unconfirmed once the lease runs out.
-    /// </summary>
-    private async Task<OutboxMessage> ReadClaimedAsync(Guid id, Guid claimToken)
+    private async Task<OutboxMessage?> ReadAsync(Guid id)
     {
-        try
-        {
-            await using var db = await _databases.CreateDbContextAsync(CancellationToken.None);
-            return await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            await RecordAsync(new Outcome(id, claimToken, OutboxStatus.Pending, Backoff(1), null, "the claimed row could not be read: " + ex.GetType().Name));
-            throw;
-        }
+        await using var db = await _databases.CreateDbContextAsync(CancellationToken.None);
+        return await db.OutboxMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, CancellationToken.None);
     }
 
     /// <summary>
@@ -354,8 +347,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 
     /// <summary>
     /// Writes an outcome, trying again a few times if its batch fails: an outcome never written leaves
-    /// the row Sending, and once the lease runs out the sweeper takes a reply that was delivered (or
-    /// never left) for one that may have been. The attempt limit leaves a fifth of the lease for this.
+    /// the row Sending, and once the lease runs out the sweeper takes a reply that was delivered for one
+    /// that may have been. A try that lands after the row changed hands is dropped (the claim token).
     /// </summary>
     private async Task RecordAsync(Outcome outcome)
     {
@@ -419,7 +412,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// <summary>Writes what is still queued, then stops the writer.</summary>
     public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
-    /// <summary>The row as the claim left it (one more attempt, the claim's token), from the copy the writer kept.</summary>
+    /// <summary>The row as the claim left it (one more attempt, the claim's token), from the copy read or written before it.</summary>
     private static OutboxMessage Claimed(OutboxMessage written, Guid claimToken) => new()
     {
         Id = written.Id,
