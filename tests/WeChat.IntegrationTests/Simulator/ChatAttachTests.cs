@@ -45,9 +45,9 @@ public sealed class ChatAttachTests
         await using var app = builder.Build();
         app.MapGet("/_sim/accounts", () => Results.Json(new[] { new { appId = "wxgarbled", callbackUrl = "http://127.0.0.1:9/" } }));
         app.MapGet("/_sim/calls/sequence", () => Results.Json(new { sequence = 0 }));
-        app.MapGet("/_sim/calls", () => Interlocked.Increment(ref polls) <= 2
+        app.MapGet("/_sim/calls", (long since) => Interlocked.Increment(ref polls) <= 2
             ? Results.Content("<html>upstream hiccup</html>", "text/html")
-            : Results.Json(new[] { new RecordedCall(1, DateTimeOffset.UtcNow, "POST", "/cgi-bin/message/custom/send", "wxgarbled", string.Empty, $$"""{"touser":"{{follower}}"}""", 200, 0, true) }));
+            : Results.Json(since >= 1 ? [] : new[] { new RecordedCall(1, DateTimeOffset.UtcNow, "POST", "/cgi-bin/message/custom/send", "wxgarbled", string.Empty, $$"""{"touser":"{{follower}}"}""", 200, 0, true) }));
         await app.StartAsync();
         var shown = new ConcurrentQueue<RecordedCall>();
 

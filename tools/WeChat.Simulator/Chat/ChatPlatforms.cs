@@ -134,20 +134,23 @@ internal sealed class AttachedChatPlatform : IChatPlatform
             while (!_stopping.IsCancellationRequested)
             {
                 await Task.Delay(PollInterval, _stopping.Token);
+                List<RecordedCall> calls;
                 try
                 {
-                    var calls = await _http.GetFromJsonAsync<List<RecordedCall>>($"_sim/calls?toUser={Uri.EscapeDataString(openId)}&since={since}", Json, _stopping.Token) ?? [];
-                    foreach (var call in calls)
-                    {
-                        onCall(call);
-                        since = Math.Max(since, call.Sequence);
-                    }
+                    calls = await _http.GetFromJsonAsync<List<RecordedCall>>($"_sim/calls?toUser={Uri.EscapeDataString(openId)}&since={since}", Json, _stopping.Token) ?? [];
                 }
-                catch (Exception ex) when (!_stopping.IsCancellationRequested)
+                catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
                 {
                     // A timeout, a refused connection or an answer that is not the call list: say so and
                     // keep polling, or the chat would go on without ever showing a reply again.
                     Console.WriteLine($"(could not read the replies from the simulator: {ex.Message})");
+                    continue;
+                }
+
+                foreach (var call in calls)
+                {
+                    onCall(call);
+                    since = Math.Max(since, call.Sequence);
                 }
             }
         }
