@@ -51,9 +51,18 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
             var sent = 0;
             await Parallel.ForEachAsync(due, parallel, async (id, ct) =>
             {
-                if (await sender.SendAsync(id, ct))
+                try
                 {
-                    Interlocked.Increment(ref sent);
+                    if (await sender.SendAsync(id, ct))
+                    {
+                        Interlocked.Increment(ref sent);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One row that fails (it cannot be read) must not end the round for the rows behind it:
+                    // it keeps the oldest retry time, so it would head every round's list.
+                    LogRowFailed(logger, ex, id);
                 }
             });
 
@@ -63,6 +72,9 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
             }
         }
     }
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Error, Message = "Outbox {OutboxId} could not be sent this round; the sweep goes on with the rest")]
+    private static partial void LogRowFailed(ILogger logger, Exception exception, Guid outboxId);
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "Outbox sweep failed; retrying next round")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -167,8 +167,22 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         Assert.Equal(OutboxStatus.Sent, (await ReadAsync(sender, id)).Status);
     }
 
-    private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing) =>
-        WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], configureServices: services =>
+    [Fact]
+    public async Task A_row_that_cannot_be_read_does_not_end_the_sweep_for_the_rows_behind_it()
+    {
+        using var database = new TempDatabase();
+        var rowReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"Payload\"", StringComparison.Ordinal), times: 1);
+        await using var sender = await StartSenderAsync(database, rowReads, new Dictionary<string, string?> { ["Outbox:MaxConcurrentSends"] = "1" });
+        var rows = await WritePendingRepliesAsync(sender, 3);
+
+        await ActivatorUtilities.CreateInstance<OutboxSweeper>(sender.Services).SweepAsync(CancellationToken.None);
+
+        var statuses = await Task.WhenAll(rows.Keys.Select(async id => (await ReadAsync(sender, id)).Status));
+        Assert.Equal([OutboxStatus.Pending, OutboxStatus.Sent, OutboxStatus.Sent], statuses.Order());
+    }
+
+    private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing, IDictionary<string, string?>? settings = null) =>
+        WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], extraSettings: settings, configureServices: services =>
             services.ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(failing)));
 
     private static async Task<OutboxMessage> ReadAsync(WeChatClientHost host, Guid id)
