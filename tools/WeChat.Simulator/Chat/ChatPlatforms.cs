@@ -122,9 +122,15 @@ internal sealed class AttachedChatPlatform : IChatPlatform
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _polling;
-        _stopping.Dispose();
-        _http.Dispose();
+        try
+        {
+            await _polling;
+        }
+        finally
+        {
+            _stopping.Dispose();
+            _http.Dispose();
+        }
     }
 
     private async Task PollAsync(string openId, long since, Action<RecordedCall> onCall)
@@ -149,8 +155,16 @@ internal sealed class AttachedChatPlatform : IChatPlatform
 
                 foreach (var call in calls)
                 {
-                    onCall(call);
                     since = Math.Max(since, call.Sequence);
+                    try
+                    {
+                        onCall(call);
+                    }
+                    catch (Exception ex)
+                    {
+                        // One reply that cannot be shown (a body of an unexpected shape) must not stop the chat.
+                        Console.WriteLine($"(could not show call {call.Sequence} {call.Path}: {ex.Message})");
+                    }
                 }
             }
         }
