@@ -368,20 +368,23 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     }
 
     /// <summary>
-    /// Outcomes of claimed rows: the sent ones (nearly all) in one statement per claim they answer (the
-    /// claims of a busy sender are batched too, so a handful), the rest one by one. Each only if the row
-    /// is still held by the claim it answers (Sending, with that claim's token), the status tested as in
-    /// <see cref="IsDueAmong"/>.
+    /// Outcomes of claimed rows, each only if the row is still held by a claim (Sending, the status tested
+    /// as in <see cref="IsDueAmong"/>). The rest one by one, each with its own claim's token: a late
+    /// Pending or Failed on a row another sender has claimed since would open it to a third sender while
+    /// the second is still sending. The sent ones (nearly all) in one statement, with any of their claims'
+    /// tokens: a row whose token matches another row's claim rather than its own outcome's was claimed
+    /// again in the same batch as that row, and its earlier claim did reach WeChat, so Sent is the truth.
     /// </summary>
     private async Task RecordOutcomesAsync(WeChatDbContext db, List<Outcome> outcomes)
     {
         var now = _time.GetUtcNow();
-        foreach (var claim in outcomes.Where(o => o.Status == OutboxStatus.Sent).GroupBy(o => o.ClaimToken))
+        var sent = outcomes.Where(o => o.Status == OutboxStatus.Sent).ToList();
+        if (sent.Count > 0)
         {
-            Guid? token = claim.Key;
-            var sent = claim.Select(o => o.Id).ToList();
+            var ids = sent.ConvertAll(o => o.Id);
+            var tokens = sent.Select(o => (Guid?)o.ClaimToken).Distinct().ToList();
             await db.OutboxMessages
-                .Where(m => sent.Contains(m.Id) && (int)m.Status + 0 == (int)OutboxStatus.Sending && m.ClaimToken == token)
+                .Where(m => ids.Contains(m.Id) && (int)m.Status + 0 == (int)OutboxStatus.Sending && tokens.Contains(m.ClaimToken))
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(m => m.Status, OutboxStatus.Sent)
                     .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
