@@ -150,7 +150,8 @@ public sealed record LoadResult(
     double? ProcessingThroughput,
     int Accepted,
     int AcceptedWithoutReply,
-    double? RecoverySeconds)
+    double? RecoverySeconds,
+    string? SlowReplies)
 {
     public string Describe()
     {
@@ -161,6 +162,10 @@ public sealed record LoadResult(
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  end-to-end ms (callback → reply at the simulator): p50 {EndToEndP50Ms:0.0}  p99 {EndToEndP99Ms:0.0}; replies {RepliesReceived}/{Sent}, duplicates {DuplicateReplies}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  processing: {ProcessingThroughput:0} replies/s (first send → last reply); accepted {Accepted}, accepted without reply {AcceptedWithoutReply}");
+            if (SlowReplies is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {SlowReplies}");
+            }
         }
 
         if (RecoverySeconds is not null)
@@ -276,7 +281,7 @@ internal sealed class LoadRun(LoadOptions options)
         var duration = clock.Elapsed.TotalSeconds;
         await drill;
         var endToEnd = options.Simulator is null
-            ? new EndToEnd(0, 0, null, null, null, 0, null)
+            ? new EndToEnd(0, 0, null, null, null, 0, null, null)
             : await EndToEndAsync(followers, sentAt, accepted, sinceSequence, runStarted);
         await watching.CancelAsync();
         await watcher;
@@ -304,7 +309,8 @@ internal sealed class LoadRun(LoadOptions options)
             endToEnd.AcceptedWithoutReply,
             options.RecoverAtSeconds is { } recoverAt
                 ? endToEnd.LastLateReply is { } late ? Math.Max(0, (late - runStarted).TotalSeconds - recoverAt) : 0
-                : null);
+                : null,
+            endToEnd.SlowReplies);
     }
 
     /// <summary>Tells the simulator these followers just wrote (their windows open) and returns where its call log stands.</summary>
@@ -324,7 +330,31 @@ internal sealed class LoadRun(LoadOptions options)
     /// Pairs each follower's replies, in arrival order, with that follower's callbacks, in send order
     /// (one reply per callback is expected); extra replies are duplicates.
     /// </summary>
-    private sealed record EndToEnd(int Replies, int Duplicates, double? P50, double? P99, DateTimeOffset? LastReply, int AcceptedWithoutReply, DateTimeOffset? LastLateReply);
+    private sealed record EndToEnd(int Replies, int Duplicates, double? P50, double? P99, DateTimeOffset? LastReply, int AcceptedWithoutReply, DateTimeOffset? LastLateReply, string? SlowReplies);
+
+    /// <summary>A reply slower than this counts as slow in the per-second breakdown (the end-to-end p99 target).</summary>
+    private const double SlowReplyMs = 250;
+
+    /// <summary>
+    /// When the slow replies were sent, by second of the run: a few seconds holding nearly all of them is a
+    /// stall (a pause of one process), slow replies spread over the run is a queue that never drains.
+    /// </summary>
+    private static string? DescribeSlowReplies(List<(DateTimeOffset Sent, double Ms)> replies, DateTimeOffset runStarted)
+    {
+        var slow = replies.Where(r => r.Ms > SlowReplyMs).ToList();
+        if (slow.Count == 0)
+        {
+            return null;
+        }
+
+        var seconds = slow
+            .GroupBy(r => (int)(r.Sent - runStarted).TotalSeconds)
+            .Select(second => (Second: second.Key, Count: second.Count(), Max: second.Max(r => r.Ms)))
+            .OrderByDescending(second => second.Count)
+            .ToList();
+        var worst = string.Join(", ", seconds.Take(5).Select(second => string.Create(CultureInfo.InvariantCulture, $"{second.Second} s ({second.Count}, max {second.Max:0} ms)")));
+        return string.Create(CultureInfo.InvariantCulture, $"slow replies (> {SlowReplyMs:0} ms): {slow.Count} sent in {seconds.Count} different seconds; most in {worst}");
+    }
 
     private async Task<EndToEnd> EndToEndAsync(string[] followers, DateTimeOffset[] sentAt, bool[] accepted, long sinceSequence, DateTimeOffset runStarted)
     {
@@ -389,7 +419,7 @@ internal sealed class LoadRun(LoadOptions options)
             }
         }
 
-        var latencies = new List<double>();
+        var latencies = new List<(DateTimeOffset Sent, double Ms)>();
         var duplicates = 0;
         var missing = 0;
         DateTimeOffset? last = null;
@@ -399,7 +429,11 @@ internal sealed class LoadRun(LoadOptions options)
             duplicates += Math.Max(0, times.Count - count);
             missing += Math.Max(0, count - times.Count);
             var sent = sends[follower];
-            latencies.AddRange(times.Take(count).Select((at, k) => (at - sent[Math.Min(k, sent.Count - 1)]).TotalMilliseconds));
+            latencies.AddRange(times.Take(count).Select((at, k) =>
+            {
+                var sentAt = sent[Math.Min(k, sent.Count - 1)];
+                return (sentAt, (at - sentAt).TotalMilliseconds);
+            }));
             if (times.Count > 0 && (last is null || times.Max() > last))
             {
                 last = times.Max();
@@ -418,10 +452,10 @@ internal sealed class LoadRun(LoadOptions options)
                 .Max();
         }
 
-        var sorted = latencies.Order().ToArray();
+        var sorted = latencies.Select(reply => reply.Ms).Order().ToArray();
         return sorted.Length == 0
-            ? new EndToEnd(0, duplicates, null, null, null, missing, lastLateReply)
-            : new EndToEnd(received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99), last, missing, lastLateReply);
+            ? new EndToEnd(0, duplicates, null, null, null, missing, lastLateReply, null)
+            : new EndToEnd(received - duplicates, duplicates, Percentile(sorted, 0.50), Percentile(sorted, 0.99), last, missing, lastLateReply, DescribeSlowReplies(latencies, runStarted));
     }
 
     private static async Task RunAtAsync(double? atSeconds, string? command, Stopwatch clock)
