@@ -28,8 +28,7 @@ internal sealed class TransactionPerUnit(TimeProvider time) : IUnitOfWorkRunner
             async ct =>
             {
                 var result = await work(ct);
-                commit = Guid.CreateVersion7(time.GetUtcNow());
-                context.UnitOfWorkCommits.Add(new UnitOfWorkCommit { Id = commit, CommittedAt = time.GetUtcNow() });
+                commit = context.UnitOfWorkCommits.Add(new UnitOfWorkCommit { CommittedAt = time.GetUtcNow() }).Entity.Id;
                 await context.SaveChangesAsync(ct);
                 return result;
             },

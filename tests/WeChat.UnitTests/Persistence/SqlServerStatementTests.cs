@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Data.SqlTypes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -55,6 +56,19 @@ public sealed class SqlServerStatementTests
                 Assert.StartsWith("DELETE FROM [u]\nFROM [UnitOfWorkCommits] AS [u]", commits, StringComparison.Ordinal);
                 Assert.Contains("ORDER BY [u0].[CommittedAt]", commits, StringComparison.Ordinal); // IX_UnitOfWorkCommits_CommittedAt
             });
+    }
+
+    [Fact]
+    public void Unit_of_work_commit_records_get_keys_in_sql_servers_own_order()
+    {
+        // SQL Server sorts a uniqueidentifier by its last six bytes first: keys in that order append to
+        // the clustered index of a table every unit of work writes to, instead of splitting its pages.
+        using var db = new SqlServerContexts(new CapturedCommands()).CreateDbContext();
+
+        var keys = Enumerable.Range(0, 100).Select(_ => db.UnitOfWorkCommits.Add(new UnitOfWorkCommit { CommittedAt = DateTimeOffset.UtcNow }).Entity.Id).ToList();
+
+        Assert.DoesNotContain(Guid.Empty, keys);
+        Assert.Equal(keys, keys.OrderBy(key => new SqlGuid(key)));
     }
 
     [Fact]

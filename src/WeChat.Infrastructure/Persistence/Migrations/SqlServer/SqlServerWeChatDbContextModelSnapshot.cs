@@ -504,6 +504,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.SqlServer
             modelBuilder.Entity("WeChat.Infrastructure.Persistence.UnitOfWorkCommit", b =>
                 {
                     b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("uniqueidentifier");
 
                     b.Property<DateTimeOffset>("CommittedAt")

@@ -491,6 +491,7 @@ namespace WeChat.Infrastructure.Persistence.Migrations.Sqlite
             modelBuilder.Entity("WeChat.Infrastructure.Persistence.UnitOfWorkCommit", b =>
                 {
                     b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CommittedAt")
