@@ -176,9 +176,28 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         }
 
         var (token, claimed) = await ClaimDueAsync(db, ids, CancellationToken.None);
-        return (token, claimed == ids.Count
-            ? ids.ToHashSet()
-            : (await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet());
+        if (claimed == ids.Count)
+        {
+            return (token, ids.ToHashSet());
+        }
+
+        try
+        {
+            return (token, (await db.OutboxMessages.AsNoTracking().Where(m => ids.Contains(m.Id) && m.ClaimToken == token).Select(m => m.Id).ToListAsync()).ToHashSet());
+        }
+        catch
+        {
+            // Its claimers never learn they won: rows left Sending would count as Unconfirmed once the lease
+            // ran out, though none left. Given back as they were; if this fails too, the lease decides.
+            Guid? claimToken = token;
+            await db.OutboxMessages
+                .Where(m => ids.Contains(m.Id) && (int)m.Status + 0 == (int)OutboxStatus.Sending && m.ClaimToken == claimToken)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(m => m.Status, OutboxStatus.Pending)
+                    .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(m => m.Attempts, m => m.Attempts - 1));
+            throw;
+        }
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using WeChat.Application.Abstractions;
 using WeChat.Application.Outbox;
 using WeChat.Domain.Outbox;
 using WeChat.Domain.Replies;
@@ -179,6 +180,39 @@ public sealed class OutboxClaimTests : IAsyncLifetime
 
         var statuses = await Task.WhenAll(rows.Keys.Select(async id => (await ReadAsync(sender, id)).Status));
         Assert.Equal([OutboxStatus.Pending, OutboxStatus.Sent, OutboxStatus.Sent], statuses.Order());
+    }
+
+    [Fact]
+    public async Task Rows_claimed_by_a_batch_that_then_fails_are_given_back_unsent()
+    {
+        using var database = new TempDatabase();
+        // The read that tells a batch which of its rows it won, asked only when it did not win them all.
+        var claimReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"ClaimToken\" =", StringComparison.Ordinal), times: 1);
+        await using var sender = await StartSenderAsync(database, claimReads);
+        var rows = (await WritePendingRepliesAsync(sender, 2)).Keys.ToList();
+        var outbox = sender.Get<OutboxSender>();
+        Assert.True(await outbox.SendAsync(rows[1], CancellationToken.None));
+
+        // Both claims in one batch: the writer waits for the gate the test holds while they queue up.
+        Task<bool> due, done;
+        using (await sender.Get<IDatabaseWriteGate>().EnterAsync(CancellationToken.None))
+        {
+            due = outbox.SendAsync(rows[0], CancellationToken.None);
+            done = outbox.SendAsync(rows[1], CancellationToken.None);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => due.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => done.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, claimReads.Matched);
+        var row = await ReadAsync(sender, rows[0]);
+        Assert.Equal(OutboxStatus.Pending, row.Status);
+        Assert.Equal(0, row.Attempts);
+        Assert.Null(row.LeaseUntil);
+        Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend); // the one sent first
+
+        Assert.True(await outbox.SendAsync(rows[0], CancellationToken.None));
+        Assert.Equal(OutboxStatus.Sent, (await ReadAsync(sender, rows[0])).Status);
     }
 
     private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing, IDictionary<string, string?>? settings = null) =>
