@@ -20,12 +20,12 @@ namespace WeChat.Infrastructure.Outbox;
 /// (Pending and not leased → Sending with a lease), so the fast path, the sweeper and other workers
 /// never both act on it. Then it records the outcome: Sent; Pending again with backoff for transient
 /// failures; Failed with WeChat's errcode for final ones; Unconfirmed when a customer-service message
-/// may or may not have reached WeChat. Each claim tags its rows with a new claim token, and an outcome
-/// lands only on a row that still carries the token of the claim it answers: one written late (held
-/// up at the write gate after the sweeper took the row back and another sender claimed it) is dropped
-/// rather than overwriting the newer attempt's state. Claims and outcomes of concurrent sends are written together
-/// (group commit, one turn at the write gate per batch): two writes per reply were most of a
-/// worker's database time, and on SQLite every separate write is another turn at the one write gate.
+/// may or may not have reached WeChat. Each claim tags its rows with a new claim token, which an
+/// outcome must match (<see cref="RecordOutcomesAsync"/>): one written late, after the sweeper took the
+/// row back and another sender claimed it, does not overwrite the newer attempt's state. Claims and
+/// outcomes of concurrent sends are written together (group commit, one turn at the write gate per
+/// batch): two writes per reply were most of a worker's database time, and on SQLite every separate
+/// write is another turn at the one write gate.
 /// </summary>
 public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 {

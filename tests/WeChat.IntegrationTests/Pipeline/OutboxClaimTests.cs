@@ -132,7 +132,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     public async Task An_outcome_whose_first_write_fails_is_written_on_a_later_try()
     {
         using var database = new TempDatabase();
-        var outcomeWrites = new FailingCommands(sql => sql.StartsWith("UPDATE", StringComparison.Ordinal) && sql.Contains("\"CompletedAt\"", StringComparison.Ordinal), times: 1);
+        var outcomeWrites = new FailingCommands("UPDATE", "\"CompletedAt\"");
         await using var sender = await StartSenderAsync(database, outcomeWrites);
         var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
 
@@ -149,7 +149,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     public async Task A_row_the_sweeper_cannot_read_is_left_as_it_was()
     {
         using var database = new TempDatabase();
-        var rowReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"Payload\"", StringComparison.Ordinal), times: 1);
+        var rowReads = FailingCommands.FirstRowRead();
         await using var sender = await StartSenderAsync(database, rowReads);
         var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
 
@@ -172,7 +172,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     public async Task A_row_that_cannot_be_read_does_not_end_the_sweep_for_the_rows_behind_it()
     {
         using var database = new TempDatabase();
-        var rowReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"Payload\"", StringComparison.Ordinal), times: 1);
+        var rowReads = FailingCommands.FirstRowRead();
         await using var sender = await StartSenderAsync(database, rowReads, new Dictionary<string, string?> { ["Outbox:MaxConcurrentSends"] = "1" });
         var rows = await WritePendingRepliesAsync(sender, 3);
 
@@ -187,7 +187,7 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     {
         using var database = new TempDatabase();
         // The read that tells a batch which of its rows it won, asked only when it did not win them all.
-        var claimReads = new FailingCommands(sql => sql.StartsWith("SELECT", StringComparison.Ordinal) && sql.Contains("\"ClaimToken\" =", StringComparison.Ordinal), times: 1);
+        var claimReads = new FailingCommands("SELECT", "\"ClaimToken\" =");
         await using var sender = await StartSenderAsync(database, claimReads);
         var rows = (await WritePendingRepliesAsync(sender, 2)).Keys.ToList();
         var outbox = sender.Get<OutboxSender>();
@@ -225,10 +225,16 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         return await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id);
     }
 
-    /// <summary>Fails the first statements that match, as a database that went away for a moment would.</summary>
-    private sealed class FailingCommands(Func<string, bool> matches, int times) : DbCommandInterceptor
+    /// <summary>
+    /// Fails the first statement of a kind (<paramref name="verb"/>) that names <paramref name="fragment"/>,
+    /// as a database that went away for a moment would; later ones go through.
+    /// </summary>
+    private sealed class FailingCommands(string verb, string fragment) : DbCommandInterceptor
     {
         private int _matched;
+
+        /// <summary>The first read of a whole outbox row (only those select its payload).</summary>
+        public static FailingCommands FirstRowRead() => new("SELECT", "\"Payload\"");
 
         /// <summary>Matching statements seen: the failed ones and those let through after them.</summary>
         public int Matched => Volatile.Read(ref _matched);
@@ -247,7 +253,8 @@ public sealed class OutboxClaimTests : IAsyncLifetime
 
         private void FailIfMatching(DbCommand command)
         {
-            if (matches(command.CommandText.TrimStart()) && Interlocked.Increment(ref _matched) <= times)
+            var sql = command.CommandText.TrimStart();
+            if (sql.StartsWith(verb, StringComparison.Ordinal) && sql.Contains(fragment, StringComparison.Ordinal) && Interlocked.Increment(ref _matched) == 1)
             {
                 throw new InvalidOperationException("the database went away for a moment");
             }
