@@ -163,6 +163,10 @@ public sealed class SqliteProcessTurnTests : IDisposable
         insert.CommandText = "INSERT INTO writes(writer) VALUES ($writer)";
         insert.Parameters.AddWithValue("$writer", writer);
         insert.ExecuteNonQuery();
+        // A unit of work holds its turn for a while (a worker's: milliseconds). A bare insert here took
+        // microseconds, so the writer whose turn it was could make a dozen writes before the scheduler ran
+        // the other's waiting thread, and the test measured the scheduler rather than the turns.
+        await Task.Delay(TimeSpan.FromMilliseconds(2));
         transaction.Commit();
     }
 
