@@ -64,7 +64,8 @@ public sealed record LoadOptions(
     double? FaultAtSeconds,
     string? FaultCommand,
     double? RecoverAtSeconds,
-    string? RecoverCommand)
+    string? RecoverCommand,
+    string? BeforeClockCommand)
 {
     public const string Usage = """
         dotnet run -c Release --project bench/WeChat.LoadGenerator -- [options]
@@ -84,6 +85,8 @@ public sealed record LoadOptions(
           --follower-prefix P  OpenID prefix, to reuse the followers of an earlier run (default: new each run)
           --fault-at S --fault CMD       run shell command CMD S seconds into the run (a fault drill)
           --recover-at S --recover CMD   run CMD at S seconds (ends the fault); recovery time is reported
+          --before-clock CMD   run shell command CMD, and wait for it, after the generator's warm-up and just
+                               before the clock starts (to snapshot counters over the run alone)
         """;
 
     public static LoadOptions Parse(string[] args)
@@ -127,7 +130,8 @@ public sealed record LoadOptions(
             values.TryGetValue("fault-at", out var faultAt) ? double.Parse(faultAt, CultureInfo.InvariantCulture) : null,
             values.GetValueOrDefault("fault"),
             values.TryGetValue("recover-at", out var recoverAt) ? double.Parse(recoverAt, CultureInfo.InvariantCulture) : null,
-            values.GetValueOrDefault("recover"));
+            values.GetValueOrDefault("recover"),
+            values.GetValueOrDefault("before-clock"));
     }
 }
 
@@ -216,6 +220,11 @@ internal sealed class LoadRun(LoadOptions options)
         }
 
         await WarmUpAsync(http);
+        if (options.BeforeClockCommand is { } beforeClock && await RunAsync(beforeClock) is var exitCode and not 0)
+        {
+            throw new InvalidOperationException($"--before-clock `{beforeClock}` exited with {exitCode}.");
+        }
+
         var peakWorkingSet = 0L;
         using var watching = new CancellationTokenSource();
         var watcher = options.WatchPid is { } pid ? WatchWorkingSetAsync(pid, value => peakWorkingSet = Math.Max(peakWorkingSet, value), watching.Token) : Task.CompletedTask;
@@ -520,9 +529,15 @@ internal sealed class LoadRun(LoadOptions options)
             await Task.Delay(wait);
         }
 
+        var exitCode = await RunAsync(command);
+        await Console.Error.WriteLineAsync($"[{clock.Elapsed.TotalSeconds:0.0} s] ran `{command}` → exit {exitCode}");
+    }
+
+    private static async Task<int> RunAsync(string command)
+    {
         using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         await process.WaitForExitAsync();
-        await Console.Error.WriteLineAsync($"[{clock.Elapsed.TotalSeconds:0.0} s] ran `{command}` → exit {process.ExitCode}");
+        return process.ExitCode;
     }
 
     private static async Task WatchWorkingSetAsync(int pid, Action<long> observe, CancellationToken cancellationToken)
