@@ -12,7 +12,9 @@ shift 4
 out=.stack/bench
 generator="dotnet bench/WeChat.LoadGenerator/bin/Release/net10.0/WeChat.LoadGenerator.dll"
 
-snapshot="curl -sf http://127.0.0.1:5101/metrics >'$out/$name-worker-metrics-before.txt' && scripts/cpu-use.py snapshot '$out/$name-cpu-before.json' && date +%s.%N >'$out/$name-started.txt'"
+rm -f "$out/$name-worker-metrics-before.txt" "$out/$name-cpu-before.json" "$out/$name-started.txt"
+snapshot=$(printf 'curl -sf http://127.0.0.1:5101/metrics >%q && scripts/cpu-use.py snapshot %q && date +%%s.%%N >%q' \
+  "$out/$name-worker-metrics-before.txt" "$out/$name-cpu-before.json" "$out/$name-started.txt")
 $generator --simulator http://127.0.0.1:5180 --follower-prefix oBench --rate 500 --count "$count" --followers "$followers" \
   --label "$label" --json "$out/$name.json" --before-clock "$snapshot" "$@" | tee "$out/$name.txt"
 curl -s http://127.0.0.1:5101/metrics >"$out/$name-worker-metrics-after.txt"

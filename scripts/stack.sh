@@ -63,9 +63,10 @@ wait_ready() { # name url
 start_worker() {
   local n=$1 port=$((worker_base_port + $1))
   # STACK_WORKER_ENV: extra KEY=VALUE settings for workers (e.g. Messaging__ConcurrentMessageLimit=8).
+  # The GC settings are the worker's Dockerfile's (see WeChat.Worker.csproj).
   # shellcheck disable=SC2086
-  # DOTNET_GCgen0size as in the worker's Dockerfile (see WeChat.Worker.csproj).
-  (platform_env; start_process "worker-$n" "$(bin src/WeChat.Worker WeChat.Worker)" "http://127.0.0.1:$port" DOTNET_GCgen0size=0x4000000 ${STACK_WORKER_ENV:-})
+  (platform_env; start_process "worker-$n" "$(bin src/WeChat.Worker WeChat.Worker)" "http://127.0.0.1:$port" \
+    DOTNET_GCgen0size=0x4000000 DOTNET_GCHeapCount=2 ${STACK_WORKER_ENV:-})
   wait_ready "worker-$n" "http://127.0.0.1:$port/health/ready"
 }
 

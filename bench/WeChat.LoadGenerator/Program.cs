@@ -33,7 +33,17 @@ public static class Program
             return 2;
         }
 
-        var result = await new LoadRun(options).RunAsync();
+        LoadResult result;
+        try
+        {
+            result = await new LoadRun(options).RunAsync();
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("--before-clock", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+
         Console.WriteLine(result.Describe());
         if (options.JsonOutput is { } path)
         {
@@ -220,9 +230,9 @@ internal sealed class LoadRun(LoadOptions options)
         }
 
         await WarmUpAsync(http);
-        if (options.BeforeClockCommand is { } beforeClock && await RunAsync(beforeClock) is var exitCode and not 0)
+        if (options.BeforeClockCommand is { } beforeClock && await RunCommandAsync(beforeClock) is { ExitCode: not 0 } failed)
         {
-            throw new InvalidOperationException($"--before-clock `{beforeClock}` exited with {exitCode}.");
+            throw new InvalidOperationException($"--before-clock `{beforeClock}` exited with {failed.ExitCode}: {failed.Error}");
         }
 
         var peakWorkingSet = 0L;
@@ -340,7 +350,8 @@ internal sealed class LoadRun(LoadOptions options)
     {
         using var content = new StringContent(body, Encoding.UTF8, "text/xml");
         using var response = await http.PostAsync(new Uri(pathAndQuery, UriKind.Relative), content);
-        return response.IsSuccessStatusCode && await response.Content.ReadAsStringAsync() == "success";
+        var answer = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode && answer == "success";
     }
 
     /// <summary>
@@ -360,7 +371,15 @@ internal sealed class LoadRun(LoadOptions options)
             for (var i = 0; i < WarmUpCallbacks; i++)
             {
                 var callback = Callback("oLoadGeneratorWarmUp", i);
-                _ = await PostAsync(http, $"load-generator-warm-up?{callback.Query}", callback.Body);
+                try
+                {
+                    _ = await PostAsync(http, $"load-generator-warm-up?{callback.Query}", callback.Body);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // The target does not answer: the run itself reports that, callback by callback.
+                    return;
+                }
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(300));
@@ -529,15 +548,19 @@ internal sealed class LoadRun(LoadOptions options)
             await Task.Delay(wait);
         }
 
-        var exitCode = await RunAsync(command);
+        var (exitCode, _) = await RunCommandAsync(command);
         await Console.Error.WriteLineAsync($"[{clock.Elapsed.TotalSeconds:0.0} s] ran `{command}` → exit {exitCode}");
     }
 
-    private static async Task<int> RunAsync(string command)
+    /// <summary>Runs a shell command; its output is read (a full pipe would block it) and dropped, its error output kept.</summary>
+    private static async Task<(int ExitCode, string Error)> RunCommandAsync(string command)
     {
         using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return process.ExitCode;
+        await output;
+        return (process.ExitCode, (await error).Trim());
     }
 
     private static async Task WatchWorkingSetAsync(int pid, Action<long> observe, CancellationToken cancellationToken)

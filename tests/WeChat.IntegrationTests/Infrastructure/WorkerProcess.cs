@@ -56,6 +56,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The GC settings the worker's image gives it (see WeChat.Worker.csproj).
+        start.Environment["DOTNET_GCgen0size"] = "0x4000000";
+        start.Environment["DOTNET_GCHeapCount"] = "2";
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
