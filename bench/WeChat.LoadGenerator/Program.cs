@@ -38,7 +38,7 @@ public static class Program
         {
             result = await new LoadRun(options).RunAsync();
         }
-        catch (InvalidOperationException ex) when (ex.Message.StartsWith("--before-clock", StringComparison.Ordinal))
+        catch (CommandFailedException ex)
         {
             await Console.Error.WriteLineAsync(ex.Message);
             return 2;
@@ -232,7 +232,7 @@ internal sealed class LoadRun(LoadOptions options)
         await WarmUpAsync(http);
         if (options.BeforeClockCommand is { } beforeClock && await RunCommandAsync(beforeClock) is { ExitCode: not 0 } failed)
         {
-            throw new InvalidOperationException($"--before-clock `{beforeClock}` exited with {failed.ExitCode}: {failed.Error}");
+            throw new CommandFailedException($"--before-clock `{beforeClock}` exited with {failed.ExitCode}: {failed.Error}");
         }
 
         var peakWorkingSet = 0L;
@@ -584,3 +584,6 @@ internal sealed class LoadRun(LoadOptions options)
     private static double Percentile(double[] sorted, double quantile) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
+
+/// <summary>A command the run depends on (<c>--before-clock</c>) failed: the run ends with its message, not a stack trace.</summary>
+internal sealed class CommandFailedException(string message) : Exception(message);
