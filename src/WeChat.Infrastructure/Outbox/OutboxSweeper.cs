@@ -53,7 +53,7 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
             {
                 try
                 {
-                    if (await sender.SendAsync(id, ct))
+                    if (await sender.SendRecordingLaterAsync(id, ct))
                     {
                         Interlocked.Increment(ref sent);
                     }
@@ -66,6 +66,8 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
                 }
             });
 
+            // Outcomes gather for a moment before they are written; the round ends once its own are.
+            await sender.OutcomesRecordedAsync();
             if (sent == 0 || due.Count < options.Value.BatchSize)
             {
                 return;

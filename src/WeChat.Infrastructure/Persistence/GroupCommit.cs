@@ -7,7 +7,8 @@ namespace WeChat.Infrastructure.Persistence;
 /// whatever has queued up meanwhile as one batch. Nothing waits for a batch to fill — an idle system
 /// writes a batch of one at once — but under load N small writes cost one statement and one pass
 /// through the database write gate instead of N. The caller awaits the write itself, so a crash
-/// leaves exactly what an unbatched write would have left.
+/// leaves exactly what an unbatched write would have left. Writes nobody waits on soon (outcomes of
+/// sends already made) can linger instead: the loop then lets a batch gather for a while first.
 /// </summary>
 internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
 {
@@ -17,6 +18,11 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _writeBatch;
     private readonly Func<ValueTask<IDisposable?>> _enterGate;
     private readonly int _maxBatchSize;
+    private readonly TimeSpan _linger;
+
+    /// <summary>Items in the queue (a single-reader channel cannot count them).</summary>
+    private int _queued;
+    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
 
     /// <param name="writeBatch">Writes the items and returns one result per item, in order.</param>
@@ -25,12 +31,18 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     /// Entered before the batch is taken from the queue and left after it is written (the database
     /// write gate): what queues up while the loop waits for the gate goes into the same batch.
     /// </param>
-    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize, Func<ValueTask<IDisposable?>>? enterGate = null)
+    /// <param name="linger">
+    /// How long the first item of a batch waits for others before the batch is written, unless a full
+    /// batch is already queued or the queue is closing. Zero writes at once.
+    /// </param>
+    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize, Func<ValueTask<IDisposable?>>? enterGate = null, TimeSpan linger = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(linger, TimeSpan.Zero);
         _writeBatch = writeBatch;
         _enterGate = enterGate ?? NoGate;
         _maxBatchSize = maxBatchSize;
+        _linger = linger;
         _loop = Task.Run(WriteLoopAsync);
     }
 
@@ -43,15 +55,21 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         // Continuations run on the thread pool, not on the loop, so one caller's follow-up work (an HTTP
         // send) never holds up the next batch.
         var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        return _queue.Writer.TryWrite(pending)
-            ? pending.Result.Task
-            : Task.FromException<TResult>(new ObjectDisposedException(nameof(GroupCommit<TItem, TResult>)));
+        Interlocked.Increment(ref _queued);
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return pending.Result.Task;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        return Task.FromException<TResult>(new ObjectDisposedException(nameof(GroupCommit<TItem, TResult>)));
     }
 
-    /// <summary>Stops accepting items and waits until every queued one is written.</summary>
+    /// <summary>Stops accepting items and waits until every queued one is written, without lingering.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        _closing.TrySetResult();
         await _loop;
     }
 
@@ -60,6 +78,11 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         var batch = new List<Pending>(_maxBatchSize);
         while (await _queue.Reader.WaitToReadAsync())
         {
+            if (_linger > TimeSpan.Zero && Volatile.Read(ref _queued) < _maxBatchSize)
+            {
+                await Task.WhenAny(Task.Delay(_linger), _closing.Task);
+            }
+
             IDisposable? gate = null;
             try
             {
@@ -100,6 +123,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     {
         while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var pending))
         {
+            Interlocked.Decrement(ref _queued);
             batch.Add(pending);
         }
     }

@@ -215,6 +215,24 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         Assert.Equal(OutboxStatus.Sent, (await ReadAsync(sender, rows[0])).Status);
     }
 
+    [Fact]
+    public async Task An_outcome_nobody_waits_for_is_written_by_shutdown_at_the_latest()
+    {
+        using var database = new TempDatabase();
+        var sender = await WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account]);
+        var id = (await WritePendingRepliesAsync(sender, 1)).Keys.Single();
+
+        // As the fast path sends: the outcome lingers to share its statement with others.
+        Assert.True(await sender.Get<OutboxSender>().SendRecordingLaterAsync(id, CancellationToken.None));
+        await sender.DisposeAsync();
+
+        await using var reader = await WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account]);
+        var row = await ReadAsync(reader, id);
+        Assert.Equal(OutboxStatus.Sent, row.Status);
+        Assert.Null(row.LeaseUntil);
+        Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
+    }
+
     private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing, IDictionary<string, string?>? settings = null) =>
         WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], extraSettings: settings, configureServices: services =>
             services.ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(failing)));

@@ -165,6 +165,42 @@ public sealed class GroupCommitTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => commit.WriteAsync(5));
     }
 
+    [Fact]
+    public async Task Writes_made_while_the_first_one_lingers_share_its_batch()
+    {
+        var batches = new List<int[]>();
+        await using var commit = new GroupCommit<int, string>(items => Write(batches, items), maxBatchSize: 10, linger: TimeSpan.FromSeconds(3));
+
+        var first = commit.WriteAsync(1);
+        await Task.Delay(50);
+        var later = new[] { commit.WriteAsync(2), commit.WriteAsync(3) };
+
+        Assert.Equal("1", await first.WaitAsync(Patience));
+        Assert.Equal(["2", "3"], await Task.WhenAll(later).WaitAsync(Patience));
+        Assert.Equal([1, 2, 3], Assert.Single(batches));
+    }
+
+    [Fact]
+    public async Task A_full_batch_is_written_without_lingering()
+    {
+        var batches = new List<int[]>();
+        await using var commit = new GroupCommit<int, string>(items => Write(batches, items), maxBatchSize: 1, linger: TimeSpan.FromHours(1));
+
+        Assert.Equal("1", await commit.WriteAsync(1).WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task Disposing_writes_lingering_items_at_once()
+    {
+        var batches = new List<int[]>();
+        var commit = new GroupCommit<int, string>(items => Write(batches, items), maxBatchSize: 10, linger: TimeSpan.FromHours(1));
+        var queued = new[] { commit.WriteAsync(1), commit.WriteAsync(2) };
+
+        await commit.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(["1", "2"], await Task.WhenAll(queued));
+    }
+
     /// <summary>Leaving it fails as releasing a semaphore disposed at shutdown does.</summary>
     private sealed class DisposedGate : IDisposable
     {
