@@ -414,16 +414,25 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
             await scope.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new ApplyFollowerProfiles(appId, profiles.Value!), cancellationToken);
         }
 
-        foreach (var row in rows)
+        // The outcomes gather into one statement: awaited one by one, each would wait out the linger.
+        var outcomes = new List<Task>(rows.Count);
+        try
         {
-            var attempt = OutboxAttempt.From(profiles);
-            if (!profiles.Succeeded && !profiles.IsTransient)
+            foreach (var row in rows)
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                attempt = await _executors[row.Kind].ExecuteAsync(row, scope.ServiceProvider, cancellationToken);
-            }
+                var attempt = OutboxAttempt.From(profiles);
+                if (!profiles.Succeeded && !profiles.IsTransient)
+                {
+                    await using var scope = _scopes.CreateAsyncScope();
+                    attempt = await _executors[row.Kind].ExecuteAsync(row, scope.ServiceProvider, cancellationToken);
+                }
 
-            await FinishAsync(row, token, attempt);
+                outcomes.Add(FinishAsync(row, token, attempt));
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(outcomes);
         }
 
         return rows.Count;

@@ -233,6 +233,44 @@ public sealed class OutboxClaimTests : IAsyncLifetime
         Assert.Single(_simulator.Platform.Calls.Snapshot(), call => call.Path == CustomSend);
     }
 
+    [Fact]
+    public async Task A_profile_batch_writes_its_outcomes_together()
+    {
+        using var database = new TempDatabase();
+        var gate = new CountingWriteGate();
+        await using var sender = await WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], configureServices: gate.Wrap);
+        var followers = (await WritePendingRepliesAsync(sender, 30)).Values;
+        await using (var scope = sender.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<WeChatDbContext>();
+            var now = DateTimeOffset.UtcNow;
+            db.OutboxMessages.AddRange(followers.Select(follower => new OutboxMessage
+            {
+                Id = Guid.CreateVersion7(now),
+                AppId = _account.AppId,
+                Kind = OutboxKind.RefreshFollowerProfile,
+                ToUser = follower,
+                Payload = "{}",
+                CreatedAt = now,
+                NextAttemptAt = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        // WeChat busy: every row of the batch gets an outcome to write (Pending, to be retried).
+        _simulator.Platform.Faults.Add(new FaultRule { PathContains = "user/info/batchget", ErrorBurst = 100 });
+        var entered = gate.Entered;
+        Assert.Equal(30, await sender.Get<OutboxSender>().SendProfileBatchesAsync(CancellationToken.None));
+
+        // A turn at the write gate for the claim, one for the outcomes, and the access token's own
+        // (fetched and stored for the call): awaited one by one, each outcome would have had a turn of
+        // its own after waiting out the linger.
+        Assert.InRange(gate.Entered - entered, 2, 5);
+        await using var reader = await sender.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
+        var rows = await reader.OutboxMessages.AsNoTracking().Where(m => m.Kind == OutboxKind.RefreshFollowerProfile).ToListAsync();
+        Assert.All(rows, row => Assert.Equal((OutboxStatus.Pending, 1, (DateTimeOffset?)null), (row.Status, row.Attempts, row.LeaseUntil)));
+    }
+
     private Task<WeChatClientHost> StartSenderAsync(TempDatabase database, FailingCommands failing, IDictionary<string, string?>? settings = null) =>
         WeChatClientHost.StartAsync(_simulator.BaseAddress, database.Path, [_account], extraSettings: settings, configureServices: services =>
             services.ConfigureDbContext<SqliteWeChatDbContext>(db => db.AddInterceptors(failing)));
@@ -241,6 +279,32 @@ public sealed class OutboxClaimTests : IAsyncLifetime
     {
         await using var db = await host.Get<IDbContextFactory<WeChatDbContext>>().CreateDbContextAsync();
         return await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id);
+    }
+
+    /// <summary>Counts the turns taken at the platform's write gate.</summary>
+    private sealed class CountingWriteGate : IDatabaseWriteGate
+    {
+        private IDatabaseWriteGate _inner = null!;
+        private int _entered;
+
+        public int Entered => Volatile.Read(ref _entered);
+
+        public void Wrap(IServiceCollection services)
+        {
+            var platformGate = services.Last(service => service.ServiceType == typeof(IDatabaseWriteGate));
+            services.Remove(platformGate);
+            services.AddSingleton<IDatabaseWriteGate>(provider =>
+            {
+                _inner = (IDatabaseWriteGate)platformGate.ImplementationFactory!(provider);
+                return this;
+            });
+        }
+
+        public ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _entered);
+            return _inner.EnterAsync(cancellationToken);
+        }
     }
 
     /// <summary>
