@@ -24,11 +24,13 @@ namespace WeChat.Infrastructure.Outbox;
 /// outcome must match (<see cref="RecordOutcomesAsync"/>): one written late, after the sweeper took the
 /// row back and another sender claimed it, does not overwrite the newer attempt's state. Claims and
 /// outcomes of concurrent sends are each written in batches (group commit, one turn at the write gate
-/// and one statement per batch): two writes per reply were most of a worker's database time, and on
-/// SQLite every separate write is another turn at the one write gate. A claim is awaited before its
-/// send; an outcome only records what already happened, so the fast path and the sweeper go on without
-/// waiting for it and outcomes gather for <see cref="OutcomeLinger"/> first: a few statements a second
-/// under load instead of one per claim batch.
+/// per batch; one statement for the claims, one for the sent outcomes): two writes per reply were most
+/// of a worker's database time, and on SQLite every separate write is another turn at the one write
+/// gate. A claim is awaited before its send. An outcome only records what already happened: the fast
+/// path does not wait for it, the sweeper only at the end of its round, and outcomes gather for
+/// <see cref="OutcomeLinger"/> first — a few outcome statements a second under load instead of one
+/// per claim batch. Shutdown writes those still queued; a crash before they are written leaves their
+/// rows Sending, as a crash during the call would.
 /// </summary>
 public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
 {
@@ -44,8 +46,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     private static readonly TimeSpan OutcomeWriteRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// How long an outcome waits for others to share its statement. Far inside the fifth of the lease an
-    /// attempt leaves for writing it; a crash meanwhile leaves the row Sending, as a crash mid-call would.
+    /// How long an outcome waits for others to share its statement: a small part of the fifth of the
+    /// lease an attempt leaves for writing it (at least 400 ms).
     /// </summary>
     private static readonly TimeSpan OutcomeLinger = TimeSpan.FromMilliseconds(50);
 
@@ -85,6 +87,8 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         _logger = logger;
         _executors = executors.ToDictionary(e => e.Kind);
         _claims = new GroupCommit<Guid, Guid?>(ClaimBatchAsync, MaxRowsPerWrite, EnterWriteGateAsync);
+
+        // The linger runs on the system clock, not _time: a test's frozen clock would hold outcomes for ever.
         _outcomes = new GroupCommit<Outcome, bool>(RecordOutcomeBatchAsync, MaxRowsPerWrite, EnterWriteGateAsync, OutcomeLinger);
     }
 
@@ -430,11 +434,18 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
                 outcomes.Add(FinishAsync(row, token, attempt));
             }
         }
-        finally
+        catch
         {
-            await Task.WhenAll(outcomes);
+            // The rows tried so far still get their outcomes; the failure is the caller's to see.
+            foreach (var (outcome, row) in outcomes.Zip(rows))
+            {
+                RecordInBackground(outcome, row.Id);
+            }
+
+            throw;
         }
 
+        await Task.WhenAll(outcomes);
         return rows.Count;
     }
 
@@ -482,7 +493,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
                 await _outcomes.WriteAsync(outcome);
                 return;
             }
-            catch (Exception ex) when (attempt < OutcomeWriteAttempts)
+            catch (Exception ex) when (attempt < OutcomeWriteAttempts && ex is not ObjectDisposedException)
             {
                 LogOutcomeWriteFailed(_logger, ex, outcome.Id, attempt);
                 await Task.Delay(OutcomeWriteRetryDelay * attempt, _time);
@@ -535,12 +546,15 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// <summary>How long one attempt may take: four fifths of the lease, leaving the rest for writing its outcome.</summary>
     private TimeSpan AttemptLimit => TimeSpan.FromSeconds(_options.Value.LeaseSeconds * 0.8);
 
-    /// <summary>Writes what is still queued, outcomes nobody waited for included, then stops the writers.</summary>
+    /// <summary>
+    /// Writes what is still queued, then stops the writers: claims first, so no send starts once its
+    /// outcome could no longer be written; then every outcome nobody waited for.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await _claims.DisposeAsync();
         await OutcomesRecordedAsync();
         await _outcomes.DisposeAsync();
-        await _claims.DisposeAsync();
     }
 
     /// <summary>The row as the claim left it (one more attempt, the claim's token), from the copy read or written before it.</summary>

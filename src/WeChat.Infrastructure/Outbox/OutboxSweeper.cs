@@ -66,7 +66,7 @@ public sealed partial class OutboxSweeper(OutboxSender sender, IOptions<OutboxOp
                 }
             });
 
-            // Outcomes gather for a moment before they are written; the round ends once its own are.
+            // Outcomes gather for a moment before they are written; the round ends once those queued so far are.
             await sender.OutcomesRecordedAsync();
             if (sent == 0 || due.Count < options.Value.BatchSize)
             {

@@ -3,12 +3,13 @@ using System.Threading.Channels;
 namespace WeChat.Infrastructure.Persistence;
 
 /// <summary>
-/// Group commit: each caller hands in one item and awaits its own result; a single loop writes
-/// whatever has queued up meanwhile as one batch. Nothing waits for a batch to fill — an idle system
-/// writes a batch of one at once — but under load N small writes cost one statement and one pass
-/// through the database write gate instead of N. The caller awaits the write itself, so a crash
-/// leaves exactly what an unbatched write would have left. Writes nobody waits on soon (outcomes of
-/// sends already made) can linger instead: the loop then lets a batch gather for a while first.
+/// Group commit: each caller hands in one item and gets a task for its own result; a single loop
+/// writes whatever has queued up meanwhile as one batch. By default nothing waits for a batch to
+/// fill — an idle system writes a batch of one at once — but under load N small writes cost one
+/// statement and one pass through the database write gate instead of N. A caller that awaits its
+/// write leaves, after a crash, exactly what an unbatched write would have left. Writes that can wait
+/// (outcomes of sends already made, which nobody awaits on the hot path) can linger instead: each
+/// item then waits up to the linger for others before its batch is written.
 /// </summary>
 internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly Func<ValueTask<IDisposable?>> _enterGate;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _linger;
+    private readonly TimeProvider _time;
 
     /// <summary>Items in the queue (a single-reader channel cannot count them).</summary>
     private int _queued;
@@ -32,10 +34,16 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     /// write gate): what queues up while the loop waits for the gate goes into the same batch.
     /// </param>
     /// <param name="linger">
-    /// How long the first item of a batch waits for others before the batch is written, unless a full
-    /// batch is already queued or the queue is closing. Zero writes at once.
+    /// How long the oldest queued item waits for others, counted from when it was queued, before its
+    /// batch is written; not at all once a full batch is queued or the queue is closing. Zero writes at once.
     /// </param>
-    public GroupCommit(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatchSize, Func<ValueTask<IDisposable?>>? enterGate = null, TimeSpan linger = default)
+    /// <param name="time">The clock the linger is measured with (the system's by default).</param>
+    public GroupCommit(
+        Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch,
+        int maxBatchSize,
+        Func<ValueTask<IDisposable?>>? enterGate = null,
+        TimeSpan linger = default,
+        TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(linger, TimeSpan.Zero);
@@ -43,6 +51,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         _enterGate = enterGate ?? NoGate;
         _maxBatchSize = maxBatchSize;
         _linger = linger;
+        _time = time ?? TimeProvider.System;
         _loop = Task.Run(WriteLoopAsync);
     }
 
@@ -54,7 +63,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     {
         // Continuations run on the thread pool, not on the loop, so one caller's follow-up work (an HTTP
         // send) never holds up the next batch.
-        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously), _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
         if (_queue.Writer.TryWrite(pending))
         {
@@ -78,9 +87,10 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         var batch = new List<Pending>(_maxBatchSize);
         while (await _queue.Reader.WaitToReadAsync())
         {
-            if (_linger > TimeSpan.Zero && Volatile.Read(ref _queued) < _maxBatchSize)
+            if (_linger > TimeSpan.Zero && Volatile.Read(ref _queued) < _maxBatchSize && _queue.Reader.TryPeek(out var oldest)
+                && _linger - _time.GetElapsedTime(oldest.QueuedAt) is { Ticks: > 0 } left)
             {
-                await Task.WhenAny(Task.Delay(_linger), _closing.Task);
+                await Task.WhenAny(Task.Delay(left, _time), _closing.Task);
             }
 
             IDisposable? gate = null;
@@ -140,5 +150,5 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Result);
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Result, long QueuedAt);
 }

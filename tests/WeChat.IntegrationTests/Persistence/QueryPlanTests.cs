@@ -89,6 +89,9 @@ public sealed partial class QueryPlanTests : IAsyncLifetime
             "the replies sent and the profiles fetched",
             () => $"{Replies()} replies, {ProfilesFetched()} profiles");
 
+        // The last replies' outcomes are captured too (the fast path does not wait for them).
+        await sender.OutcomesRecordedAsync();
+
         // The periodic upkeep, run now rather than waited for.
         await sender.RecoverAbandonedAsync(CancellationToken.None);
         await sender.DueAsync(100, CancellationToken.None);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using WeChat.Infrastructure.Persistence;
 
 namespace WeChat.UnitTests.Persistence;
@@ -178,6 +179,40 @@ public sealed class GroupCommitTests
         Assert.Equal("1", await first.WaitAsync(Patience));
         Assert.Equal(["2", "3"], await Task.WhenAll(later).WaitAsync(Patience));
         Assert.Equal([1, 2, 3], Assert.Single(batches));
+    }
+
+    [Fact]
+    public async Task An_item_queued_while_a_batch_is_written_lingers_only_what_is_left_of_its_time()
+    {
+        var batches = new List<int[]>();
+        var time = new FakeTimeProvider();
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var commit = new GroupCommit<int, string>(
+            async items =>
+            {
+                if (batches.Count == 0)
+                {
+                    firstStarted.SetResult();
+                    await releaseFirst.Task;
+                }
+
+                return await Write(batches, items);
+            },
+            maxBatchSize: 10,
+            linger: TimeSpan.FromSeconds(1),
+            time: time);
+
+        var first = commit.WriteAsync(0);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await firstStarted.Task.WaitAsync(Patience);
+        var second = commit.WriteAsync(1);
+        time.Advance(TimeSpan.FromSeconds(1)); // the second item's linger is over while the first batch is still being written
+        releaseFirst.SetResult();
+
+        Assert.Equal("0", await first.WaitAsync(Patience));
+        Assert.Equal("1", await second.WaitAsync(Patience)); // no clock moves from here on: a fresh linger would never end
+        Assert.Equal([[0], [1]], batches);
     }
 
     [Fact]

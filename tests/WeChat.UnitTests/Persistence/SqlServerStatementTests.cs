@@ -83,6 +83,7 @@ public sealed class SqlServerStatementTests
             Options.Create(new OutboxOptions()), services.GetRequiredService<WeChatMetrics>(), TimeProvider.System, NullLogger<OutboxSender>.Instance))
         {
             await sender.DispatchAsync([Reply(), Reply()], CancellationToken.None);
+            await sender.OutcomesRecordedAsync(); // captured in order: the fast path does not wait for them
             await sender.RecoverAbandonedAsync(CancellationToken.None);
             await sender.DueAsync(10, CancellationToken.None);
             await sender.SendProfileBatchesAsync(CancellationToken.None);
