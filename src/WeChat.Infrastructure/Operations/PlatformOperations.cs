@@ -72,8 +72,12 @@ public sealed partial class PlatformOperations(
         return requeued;
     }
 
-    /// <summary>Rows deleted per statement: each purge statement holds the database's write lock only briefly.</summary>
-    public const int PurgeBatchSize = 5000;
+    /// <summary>
+    /// Rows deleted per statement: each purge statement holds the database's write lock only briefly,
+    /// and on SQL Server stays below the 5,000 locks at which it escalates to a table lock (which would
+    /// hold up every worker's inserts into the table until the statement ends).
+    /// </summary>
+    public const int PurgeBatchSize = 4000;
 
     /// <summary>Deletes inbox rows processed before the cutoff. Deduplication only needs them for WeChat's retry window and broker redeliveries.</summary>
     public async Task<int> PurgeInboxAsync(TimeSpan olderThan, CancellationToken cancellationToken, int batchSize = PurgeBatchSize)
