@@ -22,30 +22,17 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task Writes_queued_while_a_batch_is_written_go_together_and_each_caller_gets_its_own_result()
     {
-        var batches = new List<int[]>();
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var commit = new GroupCommit<int, string>(
-            async items =>
-            {
-                if (batches.Count == 0)
-                {
-                    firstStarted.SetResult();
-                    await releaseFirst.Task;
-                }
-
-                return await Write(batches, items);
-            },
-            maxBatchSize: 10);
+        var writer = new FirstBatchHeld();
+        await using var commit = new GroupCommit<int, string>(writer.WriteAsync, maxBatchSize: 10);
 
         var first = commit.WriteAsync(0);
-        await firstStarted.Task.WaitAsync(Patience);
+        await writer.Started.Task.WaitAsync(Patience);
         var queued = Enumerable.Range(1, 5).Select(commit.WriteAsync).ToArray();
-        releaseFirst.SetResult();
+        writer.Release.SetResult();
 
         Assert.Equal("0", await first.WaitAsync(Patience));
         Assert.Equal(["1", "2", "3", "4", "5"], await Task.WhenAll(queued).WaitAsync(Patience));
-        Assert.Equal([[0], [1, 2, 3, 4, 5]], batches);
+        Assert.Equal([[0], [1, 2, 3, 4, 5]], writer.Batches);
     }
 
     [Fact]
@@ -184,35 +171,25 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task An_item_queued_while_a_batch_is_written_lingers_only_what_is_left_of_its_time()
     {
-        var batches = new List<int[]>();
+        var writer = new FirstBatchHeld();
         var time = new FakeTimeProvider();
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var commit = new GroupCommit<int, string>(
-            async items =>
-            {
-                if (batches.Count == 0)
-                {
-                    firstStarted.SetResult();
-                    await releaseFirst.Task;
-                }
-
-                return await Write(batches, items);
-            },
-            maxBatchSize: 10,
-            linger: TimeSpan.FromSeconds(1),
-            time: time);
+        await using var commit = new GroupCommit<int, string>(writer.WriteAsync, maxBatchSize: 10, linger: TimeSpan.FromSeconds(1), time: time);
 
         var first = commit.WriteAsync(0);
-        time.Advance(TimeSpan.FromSeconds(1));
-        await firstStarted.Task.WaitAsync(Patience);
+        while (!writer.Started.Task.IsCompleted)
+        {
+            // Again and again: the loop may read the clock just before a move and set its timer just after.
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(writer.Started.Task, Task.Delay(10));
+        }
+
         var second = commit.WriteAsync(1);
         time.Advance(TimeSpan.FromSeconds(1)); // the second item's linger is over while the first batch is still being written
-        releaseFirst.SetResult();
+        writer.Release.SetResult();
 
         Assert.Equal("0", await first.WaitAsync(Patience));
         Assert.Equal("1", await second.WaitAsync(Patience)); // no clock moves from here on: a fresh linger would never end
-        Assert.Equal([[0], [1]], batches);
+        Assert.Equal([[0], [1]], writer.Batches);
     }
 
     [Fact]
@@ -240,6 +217,27 @@ public sealed class GroupCommitTests
     private sealed class DisposedGate : IDisposable
     {
         public void Dispose() => throw new ObjectDisposedException(nameof(SemaphoreSlim));
+    }
+
+    /// <summary>Writes batches as <see cref="Write"/> does, but holds the first one until released.</summary>
+    private sealed class FirstBatchHeld
+    {
+        public List<int[]> Batches { get; } = [];
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<IReadOnlyList<string>> WriteAsync(IReadOnlyList<int> items)
+        {
+            if (Batches.Count == 0)
+            {
+                Started.SetResult();
+                await Release.Task.WaitAsync(Patience); // a test that fails before releasing it must not hang at disposal
+            }
+
+            return await Write(Batches, items);
+        }
     }
 
     private sealed class Releaser(SemaphoreSlim gate) : IDisposable
