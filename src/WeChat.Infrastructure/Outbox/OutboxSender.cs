@@ -99,10 +99,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         {
             try
             {
-                if (await SendAsync(message.Id, message, cancellationToken) is { } outcome)
-                {
-                    RecordInBackground(outcome, message.Id);
-                }
+                await SendRecordingLaterAsync(message.Id, message, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -128,16 +125,7 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
     /// Claims and sends one row, its outcome written in the background (<see cref="OutcomesRecordedAsync"/>
     /// waits for it); false if someone else has it or it is not due.
     /// </summary>
-    public async Task<bool> SendRecordingLaterAsync(Guid id, CancellationToken cancellationToken)
-    {
-        if (await SendAsync(id, known: null, cancellationToken) is not { } outcome)
-        {
-            return false;
-        }
-
-        RecordInBackground(outcome, id);
-        return true;
-    }
+    public Task<bool> SendRecordingLaterAsync(Guid id, CancellationToken cancellationToken) => SendRecordingLaterAsync(id, known: null, cancellationToken);
 
     /// <summary>Completes once every outcome queued so far by sends that did not wait for it is written or given up.</summary>
     public Task OutcomesRecordedAsync()
@@ -146,6 +134,17 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         {
             return Task.WhenAll([.. _outcomesInFlight]);
         }
+    }
+
+    private async Task<bool> SendRecordingLaterAsync(Guid id, OutboxMessage? known, CancellationToken cancellationToken)
+    {
+        if (await SendAsync(id, known, cancellationToken) is not { } outcome)
+        {
+            return false;
+        }
+
+        RecordInBackground(outcome, id);
+        return true;
     }
 
     /// <summary>Claims and sends one row; null if someone else has it or it is not due, else the writing of its outcome.</summary>
@@ -207,14 +206,15 @@ public sealed partial class OutboxSender : IOutboxDispatcher, IAsyncDisposable
         }
 
         _ = recording.ContinueWith(
-            (done, _) =>
+            static (done, state) =>
             {
-                lock (_outcomesInFlight)
+                var inFlight = (HashSet<Task>)state!;
+                lock (inFlight)
                 {
-                    _outcomesInFlight.Remove(done);
+                    inFlight.Remove(done);
                 }
             },
-            state: null,
+            _outcomesInFlight,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);

@@ -21,11 +21,11 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly int _maxBatchSize;
     private readonly TimeSpan _linger;
     private readonly TimeProvider _time;
+    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _loop;
 
     /// <summary>Items in the queue (a single-reader channel cannot count them).</summary>
     private int _queued;
-    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task _loop;
 
     /// <param name="writeBatch">Writes the items and returns one result per item, in order.</param>
     /// <param name="maxBatchSize">At most this many items per write (bounds statement parameters).</param>
